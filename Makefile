@@ -1,0 +1,46 @@
+# perfsight — `make help` lists the targets.
+.DEFAULT_GOAL := help
+.PHONY: help run test lint unit deps bench clean
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Debian packages the tests start as real servers
+DEBIAN_PACKAGES := prometheus prometheus-node-exporter
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.runtime ## start the exporter with the embedded default config (ARGS=... for flags)
+	$(BIN)/perfsight serve $(ARGS)
+
+deps: ## install the Debian packages the tests need (apt-get as root, else print the command)
+	@tests/harness/debian-packages.sh $(DEBIAN_PACKAGES)
+
+lint: $(VENV)/.dev ## ruff and mypy
+	$(BIN)/ruff check exporters tests bench
+	$(BIN)/mypy
+
+unit: $(VENV)/.dev ## the unit tests only (no servers)
+	$(BIN)/pytest -q -m "not integration"
+
+test: $(VENV)/.dev deps lint ## lint, then every test, starting real servers
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.dev deps ## benchmarks against the Go peers; prints ratios
+	$(BIN)/python bench/system_exporter.py
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

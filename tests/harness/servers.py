@@ -1,0 +1,92 @@
+"""Start real servers from installed binaries on 127.0.0.1, poll readiness, always stop them."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+import requests
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def require_binary(name: str) -> str:
+    """Return the path of a binary `make deps` installs, failing loudly when it is missing."""
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{name} is not installed: run `make deps` (apt-get as root)")
+    return path
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll check every 50 ms until it holds; raise with `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def http_ok(url: str, **kwargs: object) -> Callable[[], bool]:
+    """Return a check that url answers 200."""
+
+    def check() -> bool:
+        try:
+            return requests.get(url, timeout=1, **kwargs).status_code == 200  # type: ignore[arg-type]
+        except requests.RequestException:
+            return False
+
+    return check
+
+
+class Server:
+    """A child process with its log captured in a temp dir; stop() is idempotent."""
+
+    def __init__(self, name: str, argv: Sequence[str], workdir: Path) -> None:
+        self.name = name
+        self.log_path = workdir / f"{name}.log"
+        self._log: IO[bytes] = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            list(argv), stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir
+        )
+
+    def wait_ready(self, check: Callable[[], bool], timeout: float = 30) -> None:
+        """Wait until check holds, failing early with the log if the process died."""
+
+        def alive_and_ready() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log()}")
+            return check()
+
+        wait_until(alive_and_ready, timeout, f"{self.name} to become ready")
+
+    def log(self) -> str:
+        """Return what the server printed so far."""
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Terminate the process (kill after 10 s) and close its log."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+def perfsight_argv(*args: str) -> list[str]:
+    """Return the command line running this checkout's exporter."""
+    return [sys.executable, "-m", "exporters", *args]
