@@ -180,7 +180,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = html.escape(self.server.telemetry_path)
         rows = "".join(
             f"<tr><td><a href='{path}?collect[]={html.escape(name)}'>{html.escape(name)}</a></td>"
-            f"<td>{html.escape(SPECS[name].help)}</td></tr>"
+            f"<td>{html.escape(SPECS[name].help if name in SPECS else '')}</td></tr>"
             for name in self.server.scraper.collectors
         )
         return (

@@ -34,3 +34,16 @@ def fixture_paths() -> HostPaths:
         statfs=fixed_statfs,
         uname=fixed_uname,
     )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add --update-golden, which rewrites golden files instead of comparing with them."""
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite golden files from current output"
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether golden files are to be rewritten."""
+    return bool(request.config.getoption("--update-golden"))

@@ -8,7 +8,9 @@ from tests.harness.servers import Server, free_port, http_ok, perfsight_argv
 
 
 @contextmanager
-def running_exporter(workdir: Path, *flags: str, scheme: str = "http") -> Iterator[str]:
+def running_exporter(
+    workdir: Path, *flags: str, scheme: str = "http", verify: str | bool = True
+) -> Iterator[str]:
     """Start the exporter with extra flags; yield its base URL; stop it afterwards."""
     port = free_port()
     server = Server(
@@ -18,7 +20,7 @@ def running_exporter(workdir: Path, *flags: str, scheme: str = "http") -> Iterat
     )
     url = f"{scheme}://127.0.0.1:{port}"
     try:
-        server.wait_ready(http_ok(f"{url}/-/ready", verify=False))
+        server.wait_ready(http_ok(f"{url}/-/ready", verify=verify))
         yield url
     finally:
         server.stop()
