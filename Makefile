@@ -30,7 +30,7 @@ deps: ## install the Debian packages the tests need (apt-get as root, else print
 	@tests/harness/debian-packages.sh $(DEBIAN_PACKAGES)
 
 lint: $(VENV)/.dev ## ruff and mypy
-	$(BIN)/ruff check exporters tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 unit: $(VENV)/.dev ## the unit tests only (no servers)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 StatFs = Callable[[str], os.statvfs_result]
 Uname = Callable[[], os.uname_result]
+DEFAULT_PROCFS = Path("/proc")
 
 
 @dataclass(frozen=True)
 class HostPaths:
     """Roots of the host interfaces; a DaemonSet mounts the host's at /host/proc and so on."""
 
-    procfs: Path = Path("/proc")
+    procfs: Path = DEFAULT_PROCFS
     sysfs: Path = Path("/sys")
     rootfs: Path = Path("/")
     statfs: StatFs = field(default=os.statvfs, compare=False)

@@ -3,8 +3,9 @@
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -25,11 +26,11 @@ from exporters.collectors.processes import ProcessesCollector
 from exporters.collectors.sockstat import SockstatCollector
 from exporters.collectors.stat import StatCollector
 from exporters.collectors.systime import TimeCollector
-from exporters.collectors.tcpstat import TcpstatCollector
+from exporters.collectors.tcpstat import TcpstatCollector, netlink_states, procfs_states
 from exporters.collectors.uname import UnameCollector
 from exporters.collectors.vmstat import VmstatCollector
 from exporters.config import Settings
-from exporters.host import HostPaths
+from exporters.host import DEFAULT_PROCFS, HostPaths
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,10 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
         lambda p, s: StatCollector(p),
     ),
     CollectorSpec(
-        "tcpstat", "TCP connections by state", True, lambda p, s: TcpstatCollector(p)
+        "tcpstat", "TCP connections by state", True,
+        lambda p, s: TcpstatCollector(
+            netlink_states if p.procfs == DEFAULT_PROCFS else procfs_states(p)
+        ),
     ),
     CollectorSpec("time", "System clock", True, lambda p, s: TimeCollector()),
     CollectorSpec("uname", "Kernel identity", True, lambda p, s: UnameCollector(p)),
@@ -94,28 +98,70 @@ COLLECTORS: tuple[CollectorSpec, ...] = (
 SPECS = {spec.name: spec for spec in COLLECTORS}
 
 
+class _Round:
+    """One scrape's shared work list: workers take collectors from it one at a time."""
+
+    def __init__(self, selected: list[str]) -> None:
+        self.pending = deque(selected)
+        self.results: dict[str, tuple[list[Metric], float] | BaseException] = {}
+        self.running: dict[int, tuple[str, float]] = {}  # worker -> (collector, started)
+        self.starting = 0  # workers submitted but not yet running
+        self.changed = threading.Condition()
+
+    def busy(self) -> bool:
+        """Return whether collectors are still waiting or running."""
+        return bool(self.pending or self.running or self.starting)
+
+    def stalled(self, now: float, threshold: float) -> bool:
+        """Return whether work waits while every worker is stuck past the threshold."""
+        return bool(self.pending) and not self.starting and all(
+            now - began > threshold for _, began in self.running.values()
+        )
+
+
 class Scraper:
-    """Run collectors in parallel; a collector that fails or overruns is reported, not fatal."""
+    """Run collectors under a deadline; one that fails or overruns is reported, not fatal.
+
+    One worker runs the collectors one after another, which costs a single thread hand-off per
+    scrape. When every worker has been on its current collector for longer than the stall
+    threshold, another worker takes over the rest of the list, so a hung collector delays the
+    others by at most that threshold and never past the deadline. A collector still running
+    when its deadline passed is not started again until that run returns.
+    """
 
     def __init__(self, collectors: dict[str, Collector]) -> None:
         self.collectors = collectors
         self._pool = ThreadPoolExecutor(
-            max_workers=max(4, 2 * len(collectors)), thread_name_prefix="collector"
+            max_workers=len(collectors) + 2, thread_name_prefix="collector"
         )
         self._lock = threading.Lock()
-        self._overrunning: dict[str, Future[tuple[list[Metric], float]]] = {}
+        self._overrunning: set[str] = set()
 
     def scrape(self, selected: Iterable[str], deadline_seconds: float) -> list[Metric]:
         """Collect the selected collectors within the deadline, plus their success/duration."""
         started = time.perf_counter()
-        futures: dict[str, Future[tuple[list[Metric], float]]] = {}
-        skipped: list[str] = []
-        for name in selected:
-            if self._still_overrunning(name):
-                skipped.append(name)
-            else:
-                futures[name] = self._pool.submit(_timed_collect, self.collectors[name])
-        wait(futures.values(), timeout=deadline_seconds)
+        selected = list(selected)
+        with self._lock:
+            skipped = {name for name in selected if name in self._overrunning}
+        work = _Round([name for name in selected if name not in skipped])
+        self._supervise(work, started + deadline_seconds, stall_threshold(deadline_seconds))
+        with work.changed:
+            work.pending.clear()  # abandoned workers stop after their current collector
+            results = dict(work.results)
+            late = {name: began for name, began in work.running.values()}
+            with self._lock:
+                self._overrunning.update(late)
+        return self._report(selected, skipped, results, late, deadline_seconds)
+
+    def _report(
+        self,
+        selected: list[str],
+        skipped: set[str],
+        results: dict[str, tuple[list[Metric], float] | BaseException],
+        late: dict[str, float],
+        deadline_seconds: float,
+    ) -> list[Metric]:
+        """Turn a round's outcome into metric families and error log lines."""
         success = GaugeMetricFamily(
             names.PERFSIGHT_SCRAPE_COLLECTOR_SUCCESS,
             "Whether a collector succeeded within the scrape deadline.",
@@ -127,41 +173,76 @@ class Scraper:
             labels=[names.LABEL_COLLECTOR],
         )
         families: list[Metric] = []
-        overrun_seconds = time.perf_counter() - started
-        for name in skipped:
-            log.error("collector %s skipped: its previous run is still overrunning", name)
-            success.add_metric([name], 0.0)
-            duration.add_metric([name], 0.0)
-        for name, future in futures.items():
-            elapsed, ok = overrun_seconds, False
-            if not future.done():
+        now = time.perf_counter()
+        for name in selected:
+            result = results.get(name)
+            elapsed, ok = 0.0, False
+            if name in skipped:
+                log.error("collector %s skipped: its previous run is still overrunning", name)
+            elif isinstance(result, BaseException):
+                log.error("collector %s failed: %s", name, _describe(result))
+            elif result is None:
+                elapsed = now - late.get(name, now)
                 log.error(
                     "collector %s exceeded the scrape deadline of %.3fs", name, deadline_seconds
                 )
-                with self._lock:
-                    self._overrunning[name] = future
-            elif (error := future.exception()) is not None:
-                log.error("collector %s failed: %s", name, _describe(error))
             else:
-                metrics, elapsed = future.result()
-                ok = True
+                metrics, elapsed = result
                 families.extend(metrics)
+                ok = True
             success.add_metric([name], 1.0 if ok else 0.0)
             duration.add_metric([name], elapsed)
         families.extend((success, duration))
         return families
 
-    def _still_overrunning(self, name: str) -> bool:
-        with self._lock:
-            future = self._overrunning.get(name)
-            if future is not None and future.done():
-                del self._overrunning[name]
-                return False
-            return future is not None
+    def _supervise(self, work: _Round, deadline: float, stall: float) -> None:
+        """Start a worker, add one whenever all are stalled; return when done or at deadline."""
+        with work.changed:
+            self._add_worker(work)
+            while work.busy():
+                now = time.perf_counter()
+                if now >= deadline:
+                    return
+                if work.stalled(now, stall):
+                    self._add_worker(work)
+                work.changed.wait(timeout=min(deadline - now, stall))
+
+    def _add_worker(self, work: _Round) -> None:
+        work.starting += 1
+        self._pool.submit(self._drain, work)
+
+    def _drain(self, work: _Round) -> None:
+        """Run collectors from the round until none is left."""
+        me = threading.get_ident()
+        with work.changed:
+            work.starting -= 1
+        while True:
+            with work.changed:
+                if not work.pending:
+                    work.changed.notify_all()
+                    return
+                name = work.pending.popleft()
+                work.running[me] = (name, time.perf_counter())
+            result: tuple[list[Metric], float] | BaseException
+            try:
+                result = _timed_collect(self.collectors[name])
+            except Exception as error:
+                result = error
+            with work.changed:
+                work.results[name] = result
+                del work.running[me]
+                with self._lock:
+                    self._overrunning.discard(name)
+                work.changed.notify_all()
 
     def close(self) -> None:
         """Stop accepting work; overrunning collectors are abandoned."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def stall_threshold(deadline_seconds: float) -> float:
+    """Return how long one collector may hold up the others: a quarter deadline, at most 1 s."""
+    return min(1.0, deadline_seconds / 4)
 
 
 def _timed_collect(collector: Collector) -> tuple[list[Metric], float]:

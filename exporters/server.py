@@ -17,6 +17,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 
 from exporters import __version__, names
+from exporters.exposition import CONTENT_TYPE as TEXT_CONTENT_TYPE
+from exporters.exposition import render_text
 from exporters.registry import SPECS, Scraper
 from exporters.webconfig import WebConfig
 
@@ -166,10 +168,13 @@ class _Handler(BaseHTTPRequestHandler):
         families = self.server.scraper.scrape(selected, deadline)
         for collector in self.server.own_metrics:
             families.extend(collector.collect())
-        registry = CollectorRegistry(auto_describe=False)
-        registry.register(_Snapshot(families))
         encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
-        body = encoder(registry)
+        if content_type.startswith("text/plain"):
+            body, content_type = render_text(families), TEXT_CONTENT_TYPE
+        else:
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(_Snapshot(families))
+            body = encoder(registry)
         headers = {}
         if "gzip" in self.headers.get("Accept-Encoding", ""):
             body = gzip.compress(body, compresslevel=1)

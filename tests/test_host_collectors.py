@@ -1,5 +1,6 @@
 """Each host collector parses the committed fixture procfs into node_exporter's metrics."""
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from exporters.collectors.processes import ProcessesCollector
 from exporters.collectors.sockstat import PAGE_SIZE, SockstatCollector
 from exporters.collectors.stat import StatCollector
 from exporters.collectors.systime import TimeCollector
-from exporters.collectors.tcpstat import TcpstatCollector
+from exporters.collectors.tcpstat import TcpstatCollector, netlink_states, procfs_states
 from exporters.collectors.uname import UnameCollector
 from exporters.collectors.vmstat import VmstatCollector
 from exporters.host import HostPaths
@@ -141,7 +142,7 @@ def test_sockstat_reports_counts_and_bytes(fixture_paths: HostPaths) -> None:
 
 
 def test_tcpstat_counts_states_across_ipv4_and_ipv6(fixture_paths: HostPaths) -> None:
-    registry = registry_of(TcpstatCollector(fixture_paths))
+    registry = registry_of(TcpstatCollector(procfs_states(fixture_paths)))
     assert value(registry, names.NODE_TCP_CONNECTION_STATES, state="established") == 2
     assert value(registry, names.NODE_TCP_CONNECTION_STATES, state="time_wait") == 1
     listen = value(registry, names.NODE_TCP_CONNECTION_STATES, state="listen")
@@ -203,3 +204,12 @@ def test_uname_labels(fixture_paths: HostPaths) -> None:
 def test_time_uses_the_injected_clock() -> None:
     registry = registry_of(TimeCollector(clock=lambda: 1234.5))
     assert value(registry, names.NODE_TIME_SECONDS) == 1234.5
+
+
+def test_netlink_and_procfs_agree_on_a_listening_socket() -> None:
+    with socket.create_server(("127.0.0.1", 0)):
+        via_netlink = netlink_states()
+        via_procfs = procfs_states(HostPaths())()
+    listen = 10
+    assert via_netlink[listen] >= 1
+    assert via_netlink[listen] == via_procfs[listen]
