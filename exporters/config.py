@@ -4,7 +4,6 @@ An absent file means the embedded defaults: this host's system and process metri
 """
 
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,7 @@ from exporters.collectors.diskstats import DEFAULT_DEVICE_EXCLUDE
 from exporters.collectors.filesystem import DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE
 from exporters.collectors.process import ProcessGroup
 from exporters.errors import ConfigError
+from exporters.validation import Validator
 
 DEFAULT_SCRAPE_TIMEOUT_SECONDS = 10.0
 
@@ -39,62 +39,6 @@ class Settings:
     process: ProcessSettings = field(default_factory=ProcessSettings)
 
 
-class _Validator:
-    """Walk untrusted YAML, recording every problem with its path instead of stopping."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def mapping(self, value: Any, path: str, allowed: set[str]) -> Mapping[str, Any]:
-        """Return value as a mapping (empty if it is not one), flagging unknown keys."""
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping):
-            self.problems.append(f"{path or '(top level)'}: must be a mapping")
-            return {}
-        for key in sorted(set(value) - allowed, key=str):
-            self.problems.append(f"{_join(path, str(key))}: unknown field")
-        return value
-
-    def regex(self, value: Any, path: str, default: str) -> str:
-        """Return a valid regular expression, or the default after recording why not."""
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            self.problems.append(f"{path}: must be a string (a regular expression)")
-            return default
-        try:
-            re.compile(value)
-        except re.error as error:
-            self.problems.append(f"{path}: invalid regular expression: {error}")
-            return default
-        return value
-
-    def number(
-        self, value: Any, path: str, default: float, check: Callable[[float], bool], rule: str
-    ) -> float:
-        """Return a number that passes check, or the default after recording the rule."""
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int | float) or not check(value):
-            self.problems.append(f"{path}: {rule}, got {value!r}")
-            return default
-        return float(value)
-
-    def positive_int(self, value: Any, path: str, default: int) -> int:
-        """Return a positive integer, or the default after recording why not."""
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.problems.append(f"{path}: must be a positive integer, got {value!r}")
-            return default
-        return value
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
 def load_settings(path: str | None) -> Settings:
     """Read and validate a config file; None means the embedded defaults."""
     if path is None:
@@ -111,7 +55,7 @@ def load_settings(path: str | None) -> Settings:
 
 def parse_settings(data: Any, source: str = "config") -> Settings:
     """Validate parsed YAML into Settings, raising one ConfigError listing every problem."""
-    check = _Validator()
+    check = Validator()
     top = check.mapping(data, "", {"scrape", "collectors"})
     scrape = check.mapping(top.get("scrape"), "scrape", {"timeout_seconds"})
     collectors = check.mapping(
@@ -154,7 +98,7 @@ def parse_settings(data: Any, source: str = "config") -> Settings:
     return settings
 
 
-def _process_settings(check: _Validator, value: Any) -> ProcessSettings:
+def _process_settings(check: Validator, value: Any) -> ProcessSettings:
     path = "collectors.process"
     process = check.mapping(value, path, {"top_n", "max_processes", "groups"})
     defaults = ProcessSettings()
@@ -181,7 +125,7 @@ def _process_settings(check: _Validator, value: Any) -> ProcessSettings:
     )
 
 
-def _process_group(check: _Validator, value: Any, path: str) -> ProcessGroup | None:
+def _process_group(check: Validator, value: Any, path: str) -> ProcessGroup | None:
     group = check.mapping(value, path, {"name", "comm", "cmdline"})
     name = group.get("name")
     if not isinstance(name, str) or not name:

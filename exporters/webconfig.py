@@ -20,6 +20,7 @@ import bcrypt
 import yaml
 
 from exporters.errors import ConfigError
+from exporters.validation import Validator
 
 TLS_VERSIONS = {"TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
 CLIENT_AUTH = {
@@ -101,28 +102,20 @@ def load_web_config(path: str) -> WebConfig:
         raise ConfigError(path, [f"cannot read file: {error.strerror}"]) from error
     except yaml.YAMLError as error:
         raise ConfigError(path, [f"not valid YAML: {error}"]) from error
-    problems: list[str] = []
-    top = _mapping(data, "", {"tls_server_config", "http_server_config", "basic_auth_users"},
-                   problems)
-    tls = _tls_context(_mapping(top.get("tls_server_config"), "tls_server_config", TLS_KEYS,
-                                problems), Path(path).parent, problems)
-    headers = _headers(_mapping(top.get("http_server_config"), "http_server_config", HTTP_KEYS,
-                                problems), problems)
+    check = Validator()
+    problems = check.problems
+    top = check.mapping(data, "", {"tls_server_config", "http_server_config", "basic_auth_users"})
+    tls = _tls_context(
+        check.mapping(top.get("tls_server_config"), "tls_server_config", TLS_KEYS),
+        Path(path).parent, problems,
+    )
+    headers = _headers(
+        check.mapping(top.get("http_server_config"), "http_server_config", HTTP_KEYS), problems
+    )
     users = _users(top.get("basic_auth_users"), problems)
     if problems:
         raise ConfigError(path, problems)
     return WebConfig(tls=tls, users=users, headers=headers)
-
-
-def _mapping(value: Any, path: str, allowed: set[str], problems: list[str]) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        problems.append(f"{path or '(top level)'}: must be a mapping")
-        return {}
-    for key in sorted(set(value) - allowed, key=str):
-        problems.append(f"{path + '.' if path else ''}{key}: unknown field")
-    return value
 
 
 def _tls_context(
