@@ -219,7 +219,6 @@ class Scraper:
         while True:
             with work.changed:
                 if not work.pending:
-                    work.changed.notify_all()
                     return
                 name = work.pending.popleft()
                 work.running[me] = (name, time.perf_counter())
@@ -233,7 +232,8 @@ class Scraper:
                 del work.running[me]
                 with self._lock:
                     self._overrunning.discard(name)
-                work.changed.notify_all()
+                if not work.busy():
+                    work.changed.notify_all()
 
     def close(self) -> None:
         """Stop accepting work; overrunning collectors are abandoned."""
