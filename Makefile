@@ -1,12 +1,15 @@
 # perfsight — `make help` lists the targets.
 .DEFAULT_GOAL := help
-.PHONY: help run test lint unit deps bench clean
+.PHONY: help run test lint unit deps bench clean dashboards rules
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the tests start as real servers
-DEBIAN_PACKAGES := prometheus prometheus-node-exporter
+DEBIAN_PACKAGES := prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics \
+  postgresql mariadb-server redis-server memcached chromium \
+  prometheus-postgres-exporter prometheus-redis-exporter prometheus-mysqld-exporter \
+  prometheus-blackbox-exporter
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,6 +41,11 @@ unit: $(VENV)/.dev ## the unit tests only (no servers)
 
 test: $(VENV)/.dev deps lint ## lint, then every test, starting real servers
 	$(BIN)/pytest -q
+
+dashboards: $(VENV)/.dev ## regenerate every dashboard, rule file, Alertmanager config and runbook index from perfsight.yaml
+	$(BIN)/python -m bundle
+
+rules: dashboards ## same as dashboards: one spec, every artifact
 
 bench: $(VENV)/.dev deps ## benchmarks against the Go peers; prints ratios
 	$(BIN)/python bench/system_exporter.py

@@ -1,0 +1,1 @@
+"""Alert-rule generators and their generated YAML, promtool unit tests alongside."""

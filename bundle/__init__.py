@@ -1,0 +1,1 @@
+"""Generators of every committed artifact (rules, dashboards, Alertmanager config) from one spec."""

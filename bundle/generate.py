@@ -1,0 +1,19 @@
+"""The one table of artifact generators; each takes the repository root and yields files."""
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from bundle.artifacts import Artifact
+
+# Directories whose marked files belong to generation (stale ones are removed).
+OUTPUT_DIRS = ("recording_rules", "alert_rules", "alertmanager", "runbooks", "dashboards", "mixin")
+
+Generator = Callable[[Path], Iterable[Artifact]]
+
+GENERATORS: tuple[Generator, ...] = ()
+
+
+def generate_all(root: Path) -> Iterator[Artifact]:
+    """Run every generator in table order."""
+    for generator in GENERATORS:
+        yield from generator(root)

@@ -1,0 +1,1 @@
+"""grafanalib dashboard sources (*.dashboard.py), the house-style layer, generated JSON."""

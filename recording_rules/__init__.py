@@ -1,0 +1,1 @@
+"""Recording-rule generators (USE, RED, SLO, capacity, anomaly) and their generated YAML."""
