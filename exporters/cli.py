@@ -15,6 +15,7 @@ from exporters import __version__, logs
 from exporters.config import load_settings
 from exporters.errors import ConfigError
 from exporters.host import HostPaths
+from exporters.multitarget.runner import ProbeRunner
 from exporters.registry import COLLECTORS, Scraper, build_collectors
 from exporters.server import ExporterHTTPServer
 from exporters.webconfig import WebConfig, load_web_config
@@ -113,9 +114,11 @@ def serve(args: argparse.Namespace) -> int:
     paths = HostPaths(Path(args.procfs), Path(args.sysfs), Path(args.rootfs))
     enabled = enabled_collectors(args)
     scraper = Scraper(build_collectors(enabled, paths, settings))
+    probes = ProbeRunner(settings.modules, settings.targets)
     try:
         server = ExporterHTTPServer(
             address, scraper, web,
+            probes=probes,
             telemetry_path=args.telemetry_path,
             default_timeout_seconds=settings.scrape_timeout_seconds,
             exporter_metrics=not args.disable_exporter_metrics,
@@ -141,6 +144,7 @@ def serve(args: argparse.Namespace) -> int:
     server.shutdown()
     server.server_close()
     scraper.close()
+    probes.close()
     return 0
 
 

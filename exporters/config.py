@@ -13,6 +13,8 @@ from exporters.collectors.diskstats import DEFAULT_DEVICE_EXCLUDE
 from exporters.collectors.filesystem import DEFAULT_FS_TYPES_EXCLUDE, DEFAULT_MOUNT_POINTS_EXCLUDE
 from exporters.collectors.process import ProcessGroup
 from exporters.errors import ConfigError
+from exporters.multitarget.base import Module, Target
+from exporters.multitarget.settings import default_modules, parse_modules, parse_targets
 from exporters.validation import Validator
 
 DEFAULT_SCRAPE_TIMEOUT_SECONDS = 10.0
@@ -37,6 +39,8 @@ class Settings:
     filesystem_mount_points_exclude: str = DEFAULT_MOUNT_POINTS_EXCLUDE
     filesystem_fs_types_exclude: str = DEFAULT_FS_TYPES_EXCLUDE
     process: ProcessSettings = field(default_factory=ProcessSettings)
+    modules: dict[str, Module] = field(default_factory=default_modules)
+    targets: dict[str, tuple[Target, str]] = field(default_factory=dict)
 
 
 def load_settings(path: str | None) -> Settings:
@@ -56,7 +60,7 @@ def load_settings(path: str | None) -> Settings:
 def parse_settings(data: Any, source: str = "config") -> Settings:
     """Validate parsed YAML into Settings, raising one ConfigError listing every problem."""
     check = Validator()
-    top = check.mapping(data, "", {"scrape", "collectors"})
+    top = check.mapping(data, "", {"scrape", "collectors", "modules", "targets"})
     scrape = check.mapping(top.get("scrape"), "scrape", {"timeout_seconds"})
     collectors = check.mapping(
         top.get("collectors"), "collectors", {"diskstats", "filesystem", "netdev", "process"}
@@ -92,6 +96,8 @@ def parse_settings(data: Any, source: str = "config") -> Settings:
             DEFAULT_FS_TYPES_EXCLUDE,
         ),
         process=_process_settings(check, collectors.get("process")),
+        modules=(modules := parse_modules(check, top.get("modules"))),
+        targets=parse_targets(check, top.get("targets"), modules),
     )
     if check.problems:
         raise ConfigError(source, check.problems)

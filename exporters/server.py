@@ -19,6 +19,7 @@ from prometheus_client.exposition import choose_encoder
 from exporters import __version__, names
 from exporters.exposition import CONTENT_TYPE as TEXT_CONTENT_TYPE
 from exporters.exposition import render_text
+from exporters.multitarget.runner import ProbeRunner
 from exporters.registry import SPECS, Scraper
 from exporters.webconfig import WebConfig
 
@@ -91,6 +92,7 @@ class ExporterHTTPServer(ThreadingHTTPServer):
         scraper: Scraper,
         web: WebConfig,
         *,
+        probes: ProbeRunner | None = None,
         telemetry_path: str = "/metrics",
         default_timeout_seconds: float = 10.0,
         exporter_metrics: bool = True,
@@ -98,12 +100,15 @@ class ExporterHTTPServer(ThreadingHTTPServer):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
         self.scraper = scraper
+        self.probes = probes
         self.web = web
         self.telemetry_path = telemetry_path
         self.default_timeout_seconds = default_timeout_seconds
         self.own_metrics: list[Any] = (
             [BuildInfoCollector(), ProcessCollector(registry=None)] if exporter_metrics else []
         )
+        if probes is not None:
+            self.own_metrics.append(probes)
         if web.tls is not None:
             self.socket = web.tls.wrap_socket(
                 self.socket, server_side=True, do_handshake_on_connect=False
@@ -151,6 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if url.path == self.server.telemetry_path:
             self._metrics(parse_qs(url.query))
+        elif url.path == "/probe" and self.server.probes is not None:
+            self._probe(self.server.probes, parse_qs(url.query))
         elif url.path == "/-/healthy":
             self._reply(HTTPStatus.OK, b"Healthy\n")
         elif url.path == "/-/ready":
@@ -171,6 +178,19 @@ class _Handler(BaseHTTPRequestHandler):
         families = self.server.scraper.scrape(selected, deadline)
         for collector in self.server.own_metrics:
             families.extend(collector.collect())
+        self._families(families)
+
+    def _probe(self, probes: ProbeRunner, query: dict[str, list[str]]) -> None:
+        deadline = scrape_deadline(
+            self.headers.get(TIMEOUT_HEADER), self.server.default_timeout_seconds
+        )
+        answer = probes.answer(query, deadline)
+        if answer.status != HTTPStatus.OK:
+            self._reply(answer.status, f"{answer.reason}\n".encode())
+            return
+        self._families(answer.families)
+
+    def _families(self, families: list[Metric]) -> None:
         encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
         if content_type.startswith("text/plain"):
             body, content_type = render_text(families), TEXT_CONTENT_TYPE

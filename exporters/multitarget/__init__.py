@@ -1,0 +1,1 @@
+"""The multi-target pattern: `/probe?target=…&module=…` for databases, caches and probes."""

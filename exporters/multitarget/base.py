@@ -1,0 +1,82 @@
+"""What a prober kind is: its options parser, its factory, and the metric that says it is up."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from prometheus_client.core import Metric
+
+from exporters.validation import Validator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing to probe: a configured name (or the address itself) and where it is."""
+
+    name: str
+    address: str
+    location: str = ""
+
+
+class Prober(Protocol):
+    """Probe targets for one module; a failing target is a metric, never an exception."""
+
+    def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
+        """Return the target's families, including the kind's up metric (0 when it failed)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and other resources."""
+        ...
+
+
+@dataclass(frozen=True)
+class Module:
+    """A named way to probe: which kind, its limits, and its kind-specific options."""
+
+    name: str
+    kind: str
+    timeout_seconds: float
+    min_interval_seconds: float
+    allow_unlisted_targets: bool
+    options: Any = None
+
+
+@dataclass(frozen=True)
+class ProberKind:
+    """One row of the prober table.
+
+    `parse_options` validates the module's kind-specific mapping (recording problems on the
+    validator) and returns typed options; `build` makes a long-lived prober for a module;
+    `up_metric` is the family reported as 0 when a probe raises or overruns; `sends_credentials`
+    means targets must be listed in the config unless the module allows unlisted ones.
+    """
+
+    name: str
+    help: str
+    up_metric: str
+    parse_options: Callable[[Validator, Any, str], Any]
+    build: Callable[[Module], Prober]
+    sends_credentials: bool
+    default_min_interval_seconds: float = 0.0
+    default_modules: dict[str, Any] = field(default_factory=dict)
+
+
+class TransitionLog:
+    """Log a target's failure once when it starts or changes, and its recovery once."""
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+        self._last: dict[str, str | None] = {}
+
+    def report(self, target: Target, error: str | None) -> None:
+        """Record this probe's outcome: None for success, else a secret-free description."""
+        previous = self._last.get(target.name)
+        self._last[target.name] = error
+        if error is not None and error != previous:
+            log.error("%s target %s is down: %s", self._kind, target.name, error)
+        elif error is None and previous is not None:
+            log.info("%s target %s recovered", self._kind, target.name)

@@ -1,0 +1,237 @@
+"""Answer `/probe`: resolve target and module, probe once per interval, never past the deadline.
+
+Concurrent scrapes of one target share one probe run (single flight), and a result younger than
+the module's `min_interval_seconds` is served from cache, so N Prometheus replicas scraping in
+one interval cost the target one round of queries.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http import HTTPStatus
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from exporters.multitarget.base import Module, Prober, ProberKind, Target
+from exporters.multitarget.kinds import KINDS_BY_NAME
+from exporters.names import multitarget as names
+
+log = logging.getLogger(__name__)
+MAX_TRACKED_TARGETS = 1000
+OTHER_TARGETS = "_other"
+
+Guard = Callable[[Module, Target], str | None]
+
+
+def allow_all(_module: Module, _target: Target) -> str | None:
+    """Refuse nothing (the probe kinds install their address guard instead)."""
+    return None
+
+
+@dataclass
+class _Run:
+    """One probe of one target: started once, awaited by every scrape that needs it."""
+
+    started: float
+    done: threading.Event = field(default_factory=threading.Event)
+    families: list[Metric] = field(default_factory=list)
+    duration: float = 0.0
+
+
+@dataclass
+class _Stats:
+    duration: float = 0.0
+    errors: int = 0
+    runs: int = 0
+    cache_hits: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What /probe replies: a status and either metric families or a reason."""
+
+    status: HTTPStatus
+    families: list[Metric] = field(default_factory=list)
+    reason: str = ""
+
+
+class ProbeRunner:
+    """Own one prober per module, the result cache, and the per-target self-metrics."""
+
+    def __init__(
+        self,
+        modules: Mapping[str, Module],
+        targets: Mapping[str, tuple[Target, str]],
+        guard: Guard = allow_all,
+        max_workers: int = 32,
+        kinds: Mapping[str, ProberKind] = KINDS_BY_NAME,
+    ) -> None:
+        self.modules = dict(modules)
+        self.targets = dict(targets)
+        self._guard = guard
+        self._kinds = dict(kinds)
+        self._probers: dict[str, Prober] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="probe")
+        self._lock = threading.Lock()
+        self._runs: dict[tuple[str, str], _Run] = {}
+        self._stats: dict[tuple[str, str], _Stats] = {}
+        self._refused: dict[str, int] = {}
+
+    def resolve(self, query: Mapping[str, list[str]]) -> tuple[Module, Target] | Answer:
+        """Find the module and target a query names, or the 4xx answer explaining why not."""
+        target_name = (query.get("target") or [""])[0]
+        module_name = (query.get("module") or [""])[0]
+        if not target_name:
+            return Answer(HTTPStatus.BAD_REQUEST, reason="the 'target' parameter is required")
+        listed = self.targets.get(target_name)
+        if not module_name and listed is not None:
+            module_name = listed[1]
+        if not module_name:
+            return Answer(HTTPStatus.BAD_REQUEST, reason="the 'module' parameter is required")
+        module = self.modules.get(module_name)
+        if module is None:
+            return Answer(HTTPStatus.BAD_REQUEST, reason=f"unknown module {module_name!r}")
+        if listed is not None:
+            target = listed[0]
+        elif module.allow_unlisted_targets:
+            target = Target(name=target_name, address=target_name)
+        else:
+            return self._refuse(
+                module, f"target {target_name!r} is not listed in the config and module "
+                f"{module.name!r} only probes listed targets (allow_unlisted_targets: false)",
+            )
+        reason = self._guard(module, target)
+        if reason is not None:
+            return self._refuse(module, reason)
+        return module, target
+
+    def _refuse(self, module: Module, reason: str) -> Answer:
+        with self._lock:
+            self._refused[module.name] = self._refused.get(module.name, 0) + 1
+        log.warning("refused probe with module %s: %s", module.name, reason)
+        return Answer(HTTPStatus.FORBIDDEN, reason=reason)
+
+    def answer(self, query: Mapping[str, list[str]], deadline_seconds: float) -> Answer:
+        """Probe what the query names (or reuse a fresh result) within the deadline."""
+        resolved = self.resolve(query)
+        if isinstance(resolved, Answer):
+            return resolved
+        module, target = resolved
+        timeout = min(module.timeout_seconds, deadline_seconds)
+        run, fresh = self._run_for(module, target, timeout)
+        finished = run.done.wait(timeout=max(0.0, run.started + timeout - time.monotonic()))
+        if finished:
+            return Answer(HTTPStatus.OK, list(run.families))
+        log.error(
+            "%s probe of %s exceeded its timeout of %.3fs", module.kind, target.name, timeout
+        )
+        if fresh:
+            self._count(module, target, error=True)
+        return Answer(HTTPStatus.OK, self._down(module))
+
+    def _run_for(self, module: Module, target: Target, timeout: float) -> tuple[_Run, bool]:
+        """Return the run serving this scrape and whether this scrape started it."""
+        key = (module.name, target.address)
+        now = time.monotonic()
+        with self._lock:
+            run = self._runs.get(key)
+            if run is not None and (
+                not run.done.is_set() or now - run.started < module.min_interval_seconds
+            ):
+                self._stats_for(module, target).cache_hits += 1
+                return run, False
+            run = _Run(started=now)
+            self._runs[key] = run
+        self._pool.submit(self._execute, module, target, timeout, run)
+        return run, True
+
+    def _execute(self, module: Module, target: Target, timeout: float, run: _Run) -> None:
+        """Probe once; an exception is reported as the kind's up metric at 0."""
+        error = False
+        try:
+            run.families = self._prober(module).probe(target, timeout)
+        except Exception as failure:  # a prober bug must not break the scrape
+            log.error(
+                "%s probe of %s failed: %s", module.kind, target.name, type(failure).__name__
+            )
+            run.families, error = self._down(module), True
+        run.duration = time.monotonic() - run.started
+        self._count(module, target, error=error, duration=run.duration)
+        run.done.set()
+
+    def _prober(self, module: Module) -> Prober:
+        with self._lock:
+            prober = self._probers.get(module.name)
+            if prober is None:
+                prober = self._kinds[module.kind].build(module)
+                self._probers[module.name] = prober
+            return prober
+
+    def _stats_for(self, module: Module, target: Target) -> _Stats:
+        """Return the stats slot of a target (caller holds the lock); unlisted ones are capped."""
+        key = (module.name, target.name)
+        if key not in self._stats and len(self._stats) >= MAX_TRACKED_TARGETS:
+            key = (module.name, OTHER_TARGETS)
+        return self._stats.setdefault(key, _Stats())
+
+    def _count(
+        self, module: Module, target: Target, *, error: bool, duration: float | None = None
+    ) -> None:
+        with self._lock:
+            stats = self._stats_for(module, target)
+            if duration is not None:
+                stats.runs += 1
+                stats.duration = duration
+            stats.errors += int(error)
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the per-module and per-target self-metrics for /metrics."""
+        labels = [names.LABEL_MODULE, names.LABEL_TARGET]
+        duration = GaugeMetricFamily(
+            names.PERFSIGHT_PROBE_LAST_DURATION_SECONDS,
+            "How long the last probe of a target took.", labels=labels,
+        )
+        runs = CounterMetricFamily(
+            names.PERFSIGHT_PROBE_RUNS_TOTAL, "Probes run against a target.", labels=labels
+        )
+        errors = CounterMetricFamily(
+            names.PERFSIGHT_PROBE_ERRORS_TOTAL,
+            "Probes that raised or overran their timeout.", labels=labels,
+        )
+        hits = CounterMetricFamily(
+            names.PERFSIGHT_PROBE_CACHE_HITS_TOTAL,
+            "Scrapes answered from a running or recent probe instead of a new one.",
+            labels=labels,
+        )
+        refused = CounterMetricFamily(
+            names.PERFSIGHT_PROBE_REFUSED_TOTAL,
+            "Probe requests refused before any connection was opened.",
+            labels=[names.LABEL_MODULE],
+        )
+        with self._lock:
+            for (module, target), stats in sorted(self._stats.items()):
+                duration.add_metric([module, target], stats.duration)
+                runs.add_metric([module, target], stats.runs)
+                errors.add_metric([module, target], stats.errors)
+                hits.add_metric([module, target], stats.cache_hits)
+            for module, count in sorted(self._refused.items()):
+                refused.add_metric([module], count)
+        yield from (duration, runs, errors, hits, refused)
+
+    def close(self) -> None:
+        """Close every prober; probes still running are abandoned."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            probers, self._probers = list(self._probers.values()), {}
+        for prober in probers:
+            prober.close()
+
+    def _down(self, module: Module) -> list[Metric]:
+        """Return the kind's up metric at 0, the answer for a probe that raised or overran."""
+        kind = self._kinds[module.kind]
+        up = GaugeMetricFamily(kind.up_metric, f"Whether the last {kind.name} probe succeeded.")
+        up.add_metric([], 0.0)
+        return [up]
