@@ -1,0 +1,286 @@
+"""The /probe framework: resolution, refusals, single flight, cache, deadline, self-metrics."""
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from exporters.config import parse_settings
+from exporters.errors import ConfigError
+from exporters.multitarget.base import Module, Prober, ProberKind, Target
+from exporters.multitarget.runner import ProbeRunner
+from exporters.names import multitarget as names
+from exporters.registry import Scraper
+from exporters.secrets import SecretRef, parse_secret, redact
+from exporters.server import ExporterHTTPServer
+from exporters.validation import Validator
+from exporters.webconfig import WebConfig
+
+
+class CountingProber:
+    """A prober that counts its runs and can be held back, to observe the runner."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.release = threading.Event()
+        self.release.set()
+        self.raise_error = False
+        self.closed = False
+
+    def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
+        self.runs += 1
+        self.release.wait(timeout=10)
+        if self.raise_error:
+            raise RuntimeError("boom")
+        up = GaugeMetricFamily("test_up", "up")
+        up.add_metric([], 1.0)
+        seen = GaugeMetricFamily("test_address", "address", labels=["address"])
+        seen.add_metric([target.address], float(self.runs))
+        return [up, seen]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def prober() -> CountingProber:
+    return CountingProber()
+
+
+def make_kind(prober: CountingProber, sends_credentials: bool = False) -> ProberKind:
+    def build(_module: Module) -> Prober:
+        return prober
+
+    return ProberKind(
+        name="test", help="test", up_metric="test_up",
+        parse_options=lambda check, value, path: value, build=build,
+        sends_credentials=sends_credentials,
+    )
+
+
+def module(name: str = "m", *, interval: float = 0.0, allow: bool = True,
+           timeout: float = 5.0) -> Module:
+    return Module(name, "test", timeout, interval, allow)
+
+
+@pytest.fixture
+def runner(prober: CountingProber) -> Iterator[ProbeRunner]:
+    modules = {
+        "open": module("open"),
+        "cached": module("cached", interval=60),
+        "closed": module("closed", allow=False),
+        "quick": module("quick", timeout=0.2),
+    }
+    targets = {"db1": (Target("db1", "10.0.0.1:5432"), "closed")}
+    probe_runner = ProbeRunner(
+        modules, targets, kinds={"test": make_kind(prober)},
+        guard=lambda m, t: "metadata address" if t.address.startswith("169.254.") else None,
+    )
+    yield probe_runner
+    probe_runner.close()
+
+
+def values(families: list[Metric]) -> dict[str, float]:
+    return {s.name: s.value for family in families for s in family.samples}
+
+
+def q(**params: str) -> dict[str, list[str]]:
+    return {key: [value] for key, value in params.items()}
+
+
+def test_missing_or_unknown_parameters_are_400(runner: ProbeRunner) -> None:
+    assert runner.answer(q(module="open"), 5).status == HTTPStatus.BAD_REQUEST
+    assert runner.answer(q(target="x:1"), 5).status == HTTPStatus.BAD_REQUEST
+    unknown = runner.answer(q(target="x:1", module="nope"), 5)
+    assert unknown.status == HTTPStatus.BAD_REQUEST
+    assert "unknown module 'nope'" in unknown.reason
+
+
+def test_listed_target_uses_its_address_and_default_module(
+    runner: ProbeRunner, prober: CountingProber
+) -> None:
+    answer = runner.answer(q(target="db1"), 5)
+    assert answer.status == HTTPStatus.OK
+    assert values(answer.families) == {"test_up": 1.0, "test_address": 1.0}
+    assert answer.families[1].samples[0].labels == {"address": "10.0.0.1:5432"}
+
+
+def test_unlisted_target_refused_when_module_only_probes_listed_ones(
+    runner: ProbeRunner, prober: CountingProber
+) -> None:
+    answer = runner.answer(q(target="10.9.9.9:5432", module="closed"), 5)
+    assert answer.status == HTTPStatus.FORBIDDEN
+    assert "not listed" in answer.reason
+    assert prober.runs == 0
+
+
+def test_guard_refusal_is_403_counted_and_never_probes(
+    runner: ProbeRunner, prober: CountingProber
+) -> None:
+    answer = runner.answer(q(target="169.254.169.254:80", module="open"), 5)
+    assert answer.status == HTTPStatus.FORBIDDEN
+    assert answer.reason == "metadata address"
+    assert prober.runs == 0
+    refused = {
+        s.labels["module"]: s.value
+        for family in runner.collect() for s in family.samples
+        if s.name == names.PERFSIGHT_PROBE_REFUSED_TOTAL
+    }
+    assert refused == {"open": 1.0}
+
+
+def test_uncached_module_probes_every_time(runner: ProbeRunner, prober: CountingProber) -> None:
+    for _ in range(3):
+        assert runner.answer(q(target="a:1", module="open"), 5).status == HTTPStatus.OK
+    assert prober.runs == 3
+
+
+def test_min_interval_serves_cached_result(runner: ProbeRunner, prober: CountingProber) -> None:
+    first = runner.answer(q(target="a:1", module="cached"), 5)
+    second = runner.answer(q(target="a:1", module="cached"), 5)
+    other = runner.answer(q(target="b:1", module="cached"), 5)
+    assert prober.runs == 2  # a:1 once, b:1 once
+    assert values(first.families) == values(second.families)
+    assert values(other.families)["test_address"] == 2.0
+
+
+def test_concurrent_scrapes_share_one_run(runner: ProbeRunner, prober: CountingProber) -> None:
+    prober.release.clear()
+    answers: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(runner.answer(q(target="a:1",
+                                                                      module="open"), 5)))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while prober.runs == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    prober.release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert prober.runs == 1
+    assert [values(a.families)["test_up"] for a in answers] == [1.0, 1.0, 1.0]
+
+
+def test_overrunning_probe_answers_down_within_the_timeout(
+    runner: ProbeRunner, prober: CountingProber
+) -> None:
+    prober.release.clear()
+    started = time.monotonic()
+    answer = runner.answer(q(target="a:1", module="quick"), 5)
+    elapsed = time.monotonic() - started
+    prober.release.set()
+    assert answer.status == HTTPStatus.OK
+    assert values(answer.families) == {"test_up": 0.0}
+    assert elapsed < 1.0
+
+
+def test_scrape_deadline_caps_the_module_timeout(
+    runner: ProbeRunner, prober: CountingProber
+) -> None:
+    prober.release.clear()
+    started = time.monotonic()
+    answer = runner.answer(q(target="a:1", module="open"), 0.1)
+    prober.release.set()
+    assert values(answer.families) == {"test_up": 0.0}
+    assert time.monotonic() - started < 1.0
+
+
+def test_raising_prober_is_reported_down_and_counted(
+    runner: ProbeRunner, prober: CountingProber
+) -> None:
+    prober.raise_error = True
+    answer = runner.answer(q(target="a:1", module="open"), 5)
+    assert values(answer.families) == {"test_up": 0.0}
+    stats = {
+        (s.name, s.labels.get("target")): s.value
+        for family in runner.collect() for s in family.samples
+    }
+    assert stats[(names.PERFSIGHT_PROBE_ERRORS_TOTAL, "a:1")] == 1.0
+    assert stats[(names.PERFSIGHT_PROBE_RUNS_TOTAL, "a:1")] == 1.0
+
+
+def test_close_closes_probers(runner: ProbeRunner, prober: CountingProber) -> None:
+    runner.answer(q(target="a:1", module="open"), 5)
+    runner.close()
+    assert prober.closed
+
+
+def test_config_reports_every_module_and_target_problem() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings({
+            "modules": {"bad name!": {}, "m1": {"prober": "nope", "timeout_seconds": -1}},
+            "targets": [
+                {"name": "t", "address": "a:1", "module": "missing"},
+                {"name": "t", "module": 3},
+                "not a mapping",
+            ],
+        })
+    problems = error.value.problems
+    assert "modules.bad name!: module names use letters, digits, '_', '.', '-'" in problems
+    assert any(p.startswith("modules.m1.prober: must be one of") for p in problems)
+    assert "targets[0].module: unknown module 'missing'" in problems
+    assert "targets[1].module: must be a non-empty string" in problems
+    assert "targets[1].address: required" in problems
+    assert "targets[2]: must be a mapping" in problems
+
+
+def test_secret_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    check = Validator()
+    assert parse_secret(check, "hunter2", "p") is None
+    assert parse_secret(check, {"env": "A", "file": "/x"}, "q") is None
+    assert check.problems == [
+        "p: must be a reference {env: NAME} or {file: PATH}, not a literal secret",
+        "q: needs exactly one of 'env' or 'file'",
+    ]
+    secret_file = tmp_path / "pw"
+    secret_file.write_text("s3cret\n")
+    assert SecretRef(file=str(secret_file)).read() == "s3cret"
+    monkeypatch.setenv("PERFSIGHT_TEST_SECRET", "from-env")
+    ref = SecretRef(env="PERFSIGHT_TEST_SECRET")
+    assert ref.read() == "from-env"
+    assert "from-env" not in repr(ref)
+    monkeypatch.delenv("PERFSIGHT_TEST_SECRET")
+    with pytest.raises(LookupError, match="PERFSIGHT_TEST_SECRET is not set"):
+        ref.read()
+    redacted = redact("auth failed for s3cret@host", ["s3cret", ""])
+    assert redacted == "auth failed for <redacted>@host"
+    assert os.environ.get("PERFSIGHT_TEST_SECRET") is None
+
+
+@pytest.fixture
+def server_url(runner: ProbeRunner) -> Iterator[str]:
+    scraper = Scraper({})
+    server = ExporterHTTPServer(("127.0.0.1", 0), scraper, WebConfig(), probes=runner)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.url
+    server.shutdown()
+    server.server_close()
+    scraper.close()
+
+
+def test_probe_endpoint_over_http(server_url: str) -> None:
+    ok = requests.get(f"{server_url}/probe", params={"target": "a:1", "module": "open"},
+                      timeout=10)
+    assert ok.status_code == 200
+    assert 'test_address{address="a:1"} 1.0' in ok.text
+    bad = requests.get(f"{server_url}/probe", params={"target": "a:1", "module": "x"}, timeout=10)
+    assert (bad.status_code, bad.text) == (400, "unknown module 'x'\n")
+    refused = requests.get(
+        f"{server_url}/probe", params={"target": "169.254.169.254:80", "module": "open"},
+        timeout=10,
+    )
+    assert (refused.status_code, refused.text) == (403, "metadata address\n")
+    own = requests.get(f"{server_url}/metrics", timeout=10).text
+    assert f'{names.PERFSIGHT_PROBE_RUNS_TOTAL}{{module="open",target="a:1"}} 1.0' in own
+    assert f'{names.PERFSIGHT_PROBE_REFUSED_TOTAL}{{module="open"}} 1.0' in own
