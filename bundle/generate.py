@@ -4,13 +4,17 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from bundle.artifacts import Artifact
+from bundle.deployment import deployment_artifacts
 
 # Directories whose marked files belong to generation (stale ones are removed).
-OUTPUT_DIRS = ("recording_rules", "alert_rules", "alertmanager", "runbooks", "dashboards", "mixin")
+OUTPUT_DIRS = ("recording_rules", "alert_rules", "alertmanager", "runbooks", "dashboards", "mixin",
+               "helm")
 
 Generator = Callable[[Path], Iterable[Artifact]]
 
-GENERATORS: tuple[Generator, ...] = ()
+GENERATORS: tuple[Generator, ...] = (
+    deployment_artifacts,  # last: copies the others' rules and dashboards into helm/ and mixin/
+)
 
 
 def generate_all(root: Path) -> Iterator[Artifact]:
