@@ -41,6 +41,8 @@ def render_text(families: Iterable[Metric]) -> bytes:
     append = lines.append
     for family in families:
         suffix, kind = TYPES[family.type]
+        if family.samples and family.samples[0].name == family.name:
+            suffix = ""  # a counter named without `_total`, as postgres_exporter's are
         name = family.name + suffix
         append(f"# HELP {name} {_escape_help(family.documentation)}\n# TYPE {name} {kind}\n")
         for sample in family.samples:

@@ -1,6 +1,9 @@
 """The one prober table: every kind `/probe` modules can use, one row each."""
 
+from exporters.collectors.postgres import POSTGRES
 from exporters.multitarget.base import ProberKind
 
-KINDS: tuple[ProberKind, ...] = ()
+KINDS: tuple[ProberKind, ...] = (
+    POSTGRES,
+)
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}

@@ -1,0 +1,296 @@
+"""The `postgres` prober kind: PostgreSQL metrics over one kept connection per target.
+
+Each target keeps one autocommit psycopg connection, reused across probes and reopened after a
+failure. `statement_timeout` is set from the probe timeout and lowered to what is left of it
+before each query group, so no query outlives the scrape deadline on the server either.
+"""
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from exporters.collectors.postgres_queries import GROUPS, STATEMENT_FAMILIES, QueryGroup
+from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.names import postgres as names
+from exporters.secrets import SecretRef, parse_secret, redact
+from exporters.validation import Validator
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 5432
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+OPTION_FIELDS = {
+    "user", "password", "database", "sslmode", "statements_top_n", "statements_max_series",
+}
+# share of the probe timeout the queries may use; the rest is for rendering and the reply
+QUERY_BUDGET = 0.8
+APPLICATION_NAME = "perfsight"
+
+
+@dataclass(frozen=True)
+class PostgresOptions:
+    """How to log in and how much of pg_stat_statements to export."""
+
+    user: str | SecretRef | None = None
+    password: SecretRef | None = None
+    database: str = "postgres"
+    sslmode: str | None = None
+    statements_top_n: int = 20
+    statements_max_series: int = 400
+
+    @property
+    def statements_limit(self) -> int:
+        """Return how many statements to export: the top N, within the series cap."""
+        return min(self.statements_top_n, self.statements_max_series // STATEMENT_FAMILIES)
+
+
+def parse_options(check: Validator, value: Any, path: str) -> PostgresOptions:
+    """Validate a module's `postgres:` mapping, recording every problem with its path."""
+    raw = check.mapping(value, path, OPTION_FIELDS)
+    defaults = PostgresOptions()
+    user = raw.get("user")
+    if user is not None and not (isinstance(user, str) and user):
+        user = parse_secret(check, user, f"{path}.user")
+    database = raw.get("database", defaults.database)
+    if not isinstance(database, str) or not database:
+        check.problems.append(f"{path}.database: must be a non-empty string, got {database!r}")
+        database = defaults.database
+    sslmode = raw.get("sslmode")
+    if sslmode is not None and sslmode not in SSLMODES:
+        check.problems.append(f"{path}.sslmode: must be one of {', '.join(SSLMODES)}, "
+                              f"got {sslmode!r}")
+        sslmode = None
+    max_series = check.positive_int(
+        raw.get("statements_max_series"), f"{path}.statements_max_series",
+        defaults.statements_max_series,
+    )
+    if max_series < STATEMENT_FAMILIES:
+        check.problems.append(
+            f"{path}.statements_max_series: must be at least {STATEMENT_FAMILIES} (one "
+            f"statement's series), got {max_series}"
+        )
+        max_series = defaults.statements_max_series
+    return PostgresOptions(
+        user=user,
+        password=parse_secret(check, raw.get("password"), f"{path}.password"),
+        database=database,
+        sslmode=sslmode,
+        statements_top_n=check.positive_int(
+            raw.get("statements_top_n"), f"{path}.statements_top_n", defaults.statements_top_n
+        ),
+        statements_max_series=max_series,
+    )
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """Split `host:port`, `[v6]:port`, `host` or a unix socket directory (`/dir[:port]`)."""
+    host, port = address, ""
+    if address.startswith("/"):
+        directory, sep, tail = address.rpartition(":")
+        if sep and tail.isdigit():
+            host, port = directory, tail
+    elif address.startswith("["):
+        host, _, rest = address[1:].partition("]")
+        if rest and not rest.startswith(":"):
+            raise ValueError(f"invalid address {address!r}")
+        port = rest[1:]
+    elif address.count(":") == 1:
+        host, _, port = address.partition(":")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"invalid port in address {address!r}")
+    if not host or (address.startswith("[") and not port and "]" not in address):
+        raise ValueError(f"no host in address {address!r}")
+    return host, int(port) if port else DEFAULT_PORT
+
+
+def one_line(error: BaseException, secrets: list[str]) -> str:
+    """Describe an error on one line, with every secret redacted."""
+    text = " ".join(part.strip() for part in str(error).splitlines() if part.strip())
+    return redact(f"{type(error).__name__}: {text}", secrets)
+
+
+class _Session:
+    """One target's connection and the statement_timeout currently set on it."""
+
+    def __init__(self, connection: psycopg.Connection[Any], timeout_ms: int) -> None:
+        self.connection = connection
+        self.timeout_ms = timeout_ms
+
+    def set_timeout(self, timeout_ms: int) -> None:
+        """Set statement_timeout for the following queries (one round trip)."""
+        self.connection.execute(
+            "SELECT set_config('statement_timeout', %s, false)", (str(timeout_ms),)
+        )
+        self.timeout_ms = timeout_ms
+
+    def run(self, group: QueryGroup, limit: int) -> list[Metric]:
+        """Run one group's query and build its families."""
+        params = {"limit": limit} if group.uses_limit else None
+        rows = self.connection.execute(group.sql, params).fetchall()
+        return group.build(rows)
+
+
+class PostgresProber:
+    """Probe PostgreSQL targets of one module; failures become pg_up 0 or absent groups."""
+
+    def __init__(self, options: PostgresOptions) -> None:
+        self._options = options
+        self._lock = threading.Lock()
+        self._sessions: dict[str, _Session] = {}
+        self._transitions = TransitionLog("postgres")
+        self._group_errors: dict[tuple[str, str], str] = {}
+
+    def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
+        """Return the target's families: pg_up plus every group that answered in time."""
+        deadline = time.monotonic() + timeout_seconds * QUERY_BUDGET
+        secrets: list[str] = []
+        error = "not probed"
+        for _attempt in range(2):  # a kept connection may have died while idle: retry once
+            try:
+                session, fresh = self._session(target, timeout_seconds, secrets)
+            except (psycopg.Error, LookupError, ValueError) as failure:
+                error = one_line(failure, secrets)
+                break
+            families = self._collect(target, session, deadline, secrets)
+            if not isinstance(families, str):
+                self._transitions.report(target, None)
+                return [_up(1), *families]
+            error = families
+            self._drop(target)
+            if fresh:
+                break
+        self._transitions.report(target, error)
+        return [_up(0)]
+
+    def _collect(
+        self, target: Target, session: _Session, deadline: float, secrets: list[str]
+    ) -> list[Metric] | str:
+        """Run every group in turn; return their families, or the error that broke the link."""
+        families: list[Metric] = []
+        for group in GROUPS:
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            try:
+                if remaining_ms < 1:
+                    raise TimeoutError("no time left before the scrape deadline")
+                if remaining_ms < session.timeout_ms:
+                    session.set_timeout(remaining_ms)
+                families.extend(session.run(group, self._options.statements_limit))
+            except (psycopg.Error, TimeoutError) as failure:
+                if session.connection.broken or session.connection.closed:
+                    return one_line(failure, secrets)
+                self._report_group(target, group.name, one_line(failure, secrets))
+            else:
+                self._report_group(target, group.name, None)
+        return families
+
+    def _session(
+        self, target: Target, timeout_seconds: float, secrets: list[str]
+    ) -> tuple[_Session, bool]:
+        """Return the target's session and whether it is new, connecting when there is none."""
+        timeout_ms = max(1, int(timeout_seconds * QUERY_BUDGET * 1000))
+        with self._lock:
+            session = self._sessions.get(target.address)
+        if session is not None and not session.connection.closed:
+            if session.timeout_ms != timeout_ms:
+                try:
+                    session.set_timeout(timeout_ms)
+                except psycopg.Error:
+                    self._drop(target)  # went away while idle: reconnect below
+                    session = None
+            if session is not None:
+                return session, False
+        connection = psycopg.connect(
+            **self._connect_arguments(target, timeout_seconds, secrets),
+            options=f"-c statement_timeout={timeout_ms}",
+            autocommit=True,
+        )
+        session = _Session(connection, timeout_ms)
+        with self._lock:
+            self._sessions[target.address] = session
+        return session, True
+
+    def _connect_arguments(
+        self, target: Target, timeout_seconds: float, secrets: list[str]
+    ) -> dict[str, Any]:
+        """Return libpq keywords; unset ones fall back to libpq's (PGUSER, .pgpass, peer)."""
+        host, port = parse_address(target.address)
+        options = self._options
+        arguments: dict[str, Any] = {
+            "host": host, "port": port, "dbname": options.database,
+            "application_name": APPLICATION_NAME,
+            # libpq counts whole seconds and waits at least 2
+            "connect_timeout": max(2, math.ceil(timeout_seconds * QUERY_BUDGET)),
+        }
+        if options.password is not None:
+            arguments["password"] = options.password.read()
+            secrets.append(arguments["password"])
+        if isinstance(options.user, SecretRef):
+            arguments["user"] = options.user.read()
+        elif options.user is not None:
+            arguments["user"] = options.user
+        if options.sslmode is not None:
+            arguments["sslmode"] = options.sslmode
+        return arguments
+
+    def _report_group(self, target: Target, group: str, error: str | None) -> None:
+        """Log a group's failure once when it starts or changes, and its recovery once."""
+        key = (target.name, group)
+        previous = self._group_errors.get(key)
+        if error is None:
+            if previous is not None:
+                del self._group_errors[key]
+                log.info("postgres target %s: %s metrics are back", target.name, group)
+            return
+        self._group_errors[key] = error
+        if error != previous:
+            log.warning(
+                "postgres target %s: %s metrics left out: %s", target.name, group, error
+            )
+
+    def _drop(self, target: Target) -> None:
+        with self._lock:
+            session = self._sessions.pop(target.address, None)
+        if session is not None:
+            session.connection.close()
+
+    def close(self) -> None:
+        """Close every kept connection."""
+        with self._lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            session.connection.close()
+
+
+def _up(value: int) -> Metric:
+    return GaugeMetricFamily(
+        names.PG_UP,
+        "Whether the last scrape of metrics from PostgreSQL was able to connect to the server "
+        "(1 for yes, 0 for no).",
+        value=value,
+    )
+
+
+def build(module: Module) -> PostgresProber:
+    """Return the prober for one module."""
+    options: PostgresOptions = module.options
+    return PostgresProber(options)
+
+
+POSTGRES = ProberKind(
+    name="postgres",
+    help="PostgreSQL server statistics, named as postgres_exporter's",
+    up_metric=names.PG_UP,
+    parse_options=parse_options,
+    build=build,
+    sends_credentials=True,
+    default_min_interval_seconds=5.0,
+    # user and password unset: libpq's own defaults apply (PGUSER, PGPASSWORD, ~/.pgpass,
+    # peer authentication on a unix socket)
+    default_modules={"postgres": {}},
+)
