@@ -1,6 +1,6 @@
 # perfsight — `make help` lists the targets.
 .DEFAULT_GOAL := help
-.PHONY: help run test lint unit deps bench clean dashboards rules
+.PHONY: help run test lint unit deps bench clean dashboards rules demo demo-stop
 
 PYTHON ?= python3
 VENV := .venv
@@ -46,6 +46,13 @@ dashboards: $(VENV)/.dev ## regenerate every dashboard, rule file, Alertmanager 
 	$(BIN)/python -m bundle
 
 rules: dashboards ## same as dashboards: one spec, every artifact
+
+DEMO_DIR ?= /tmp/perfsight-demo
+demo: $(VENV)/.dev deps ## start Prometheus (generated rules), Alertmanager, perfsight, PostgreSQL, Redis, an HTTP origin on 127.0.0.1; print the URLs
+	$(BIN)/python -m demo start --state-dir $(DEMO_DIR)
+
+demo-stop: ## stop everything `make demo` started (pid files in DEMO_DIR)
+	$(BIN)/python -m demo stop --state-dir $(DEMO_DIR)
 
 bench: $(VENV)/.dev deps ## benchmarks against the Go peers; prints ratios
 	$(BIN)/python bench/system_exporter.py
