@@ -111,7 +111,8 @@ def parse_address(address: str) -> tuple[str, int]:
 
 def one_line(error: BaseException, secrets: list[str]) -> str:
     """Describe an error on one line, with every secret redacted."""
-    text = " ".join(part.strip() for part in str(error).splitlines() if part.strip())
+    primary = error.diag.message_primary if isinstance(error, psycopg.Error) else None
+    text = primary or " ".join(part.strip() for part in str(error).splitlines() if part.strip())
     return redact(f"{type(error).__name__}: {text}", secrets)
 
 
@@ -139,11 +140,12 @@ class _Session:
 class PostgresProber:
     """Probe PostgreSQL targets of one module; failures become pg_up 0 or absent groups."""
 
-    def __init__(self, options: PostgresOptions) -> None:
+    def __init__(self, options: PostgresOptions, module_name: str = "postgres") -> None:
         self._options = options
+        self._name = f"postgres module {module_name}"
         self._lock = threading.Lock()
         self._sessions: dict[str, _Session] = {}
-        self._transitions = TransitionLog("postgres")
+        self._transitions = TransitionLog(self._name)
         self._group_errors: dict[tuple[str, str], str] = {}
 
     def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
@@ -173,6 +175,7 @@ class PostgresProber:
     ) -> list[Metric] | str:
         """Run every group in turn; return their families, or the error that broke the link."""
         families: list[Metric] = []
+        errors: dict[str, str | None] = {}
         for group in GROUPS:
             remaining_ms = int((deadline - time.monotonic()) * 1000)
             try:
@@ -184,9 +187,10 @@ class PostgresProber:
             except (psycopg.Error, TimeoutError) as failure:
                 if session.connection.broken or session.connection.closed:
                     return one_line(failure, secrets)
-                self._report_group(target, group.name, one_line(failure, secrets))
+                errors[group.name] = one_line(failure, secrets)
             else:
-                self._report_group(target, group.name, None)
+                errors[group.name] = None
+        self._report_groups(target, errors)
         return families
 
     def _session(
@@ -238,20 +242,26 @@ class PostgresProber:
             arguments["sslmode"] = options.sslmode
         return arguments
 
-    def _report_group(self, target: Target, group: str, error: str | None) -> None:
-        """Log a group's failure once when it starts or changes, and its recovery once."""
-        key = (target.name, group)
-        previous = self._group_errors.get(key)
-        if error is None:
-            if previous is not None:
-                del self._group_errors[key]
-                log.info("postgres target %s: %s metrics are back", target.name, group)
-            return
-        self._group_errors[key] = error
-        if error != previous:
+    def _report_groups(self, target: Target, errors: dict[str, str | None]) -> None:
+        """Log in one line the groups that started failing, and in one the groups now back."""
+        failing: dict[str, list[str]] = {}
+        back: list[str] = []
+        for group, error in errors.items():
+            key = (target.name, group)
+            previous = self._group_errors.pop(key, None)
+            if error is not None:
+                self._group_errors[key] = error
+                if error != previous:
+                    failing.setdefault(error, []).append(group)
+            elif previous is not None:
+                back.append(group)
+        if failing:
             log.warning(
-                "postgres target %s: %s metrics left out: %s", target.name, group, error
+                "%s target %s: metrics left out: %s", self._name, target.name,
+                "; ".join(f"{', '.join(groups)} ({error})" for error, groups in failing.items()),
             )
+        if back:
+            log.info("%s target %s: metrics back: %s", self._name, target.name, ", ".join(back))
 
     def _drop(self, target: Target) -> None:
         with self._lock:
@@ -279,7 +289,7 @@ def _up(value: int) -> Metric:
 def build(module: Module) -> PostgresProber:
     """Return the prober for one module."""
     options: PostgresOptions = module.options
-    return PostgresProber(options)
+    return PostgresProber(options, module.name)
 
 
 POSTGRES = ProberKind(

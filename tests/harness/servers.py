@@ -1,11 +1,12 @@
 """Start real servers from installed binaries on 127.0.0.1, poll readiness, always stop them."""
 
+import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -52,12 +53,16 @@ def http_ok(url: str, **kwargs: object) -> Callable[[], bool]:
 class Server:
     """A child process with its log captured in a temp dir; stop() is idempotent."""
 
-    def __init__(self, name: str, argv: Sequence[str], workdir: Path) -> None:
+    def __init__(
+        self, name: str, argv: Sequence[str], workdir: Path,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.name = name
         self.log_path = workdir / f"{name}.log"
         self._log: IO[bytes] = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            list(argv), stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir
+            list(argv), stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir,
+            env=None if env is None else {**os.environ, **env},
         )
 
     def wait_ready(self, check: Callable[[], bool], timeout: float = 30) -> None:

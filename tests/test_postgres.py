@@ -1,0 +1,479 @@
+"""The postgres prober against a real PostgreSQL 15: load, failures, limits, compatibility."""
+
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from exporters.names import postgres as names
+from tests.harness.exporter import running_exporter
+from tests.harness.exposition import family_shapes
+from tests.harness.postgres import Postgres, running_postgres
+from tests.harness.prometheus import running_prometheus
+from tests.harness.servers import Server, free_port, http_ok, require_binary, wait_until
+
+pytestmark = pytest.mark.integration
+
+MODULE_TIMEOUT = 3.0
+SLOW_TIMEOUT = 1.5
+WRONG_PASSWORD = "not-the-password-4c1d"
+NOPRIV_PASSWORD = "nopriv-password-9e7b"
+NOPRIV = "perfsight_nopriv"
+Values = dict[str, dict[frozenset[tuple[str, str]], float]]
+
+
+@dataclass
+class Exporter:
+    """A running perfsight with a test config, and where its log goes."""
+
+    url: str
+    workdir: Path
+
+    def probe(self, target: str, module: str = "pg") -> tuple[requests.Response, float]:
+        started = time.monotonic()
+        response = requests.get(
+            f"{self.url}/probe", params={"target": target, "module": module}, timeout=15
+        )
+        return response, time.monotonic() - started
+
+    def values(self, target: str = "main", module: str = "pg") -> Values:
+        response, _elapsed = self.probe(target, module)
+        assert response.status_code == 200, response.text
+        return parse(response.text)
+
+    def log(self) -> str:
+        return "".join(path.read_text() for path in self.workdir.glob("perfsight-*.log"))
+
+
+def parse(text: str) -> Values:
+    """Map family and sample names -> {label set: value}.
+
+    The parser names every counter sample `<family>_total`, even postgres_exporter's counters
+    written without it, so each sample is found under its family's name too.
+    """
+    values: Values = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = frozenset(sample.labels.items())
+            for name in {sample.name, family.name}:
+                values.setdefault(name, {})[labels] = sample.value
+    return values
+
+
+def one(values: Values, name: str, **labels: str) -> float:
+    return values[name][frozenset(labels.items())]
+
+
+def module(timeout: float = MODULE_TIMEOUT, **options: Any) -> dict[str, Any]:
+    return {"prober": "postgres", "timeout_seconds": timeout, "min_interval_seconds": 0,
+            "postgres": options}
+
+
+@contextmanager
+def exporter_for(
+    workdir: Path, modules: dict[str, Any], targets: dict[str, tuple[str, str]]
+) -> Iterator[Exporter]:
+    """Start perfsight with these modules and `name: (address, module)` targets."""
+    config = {
+        "modules": modules,
+        "targets": [{"name": name, "address": address, "module": default}
+                    for name, (address, default) in targets.items()],
+    }
+    path = workdir / "perfsight.yaml"
+    path.write_text(yaml.safe_dump(config))
+    with running_exporter(workdir, f"--config.file={path}") as url:
+        yield Exporter(url, workdir)
+
+
+def password_file(workdir: Path, name: str, value: str) -> dict[str, str]:
+    path = workdir / name
+    path.write_text(value)
+    return {"file": str(path)}
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[Postgres]:
+    with running_postgres(preload_statements=True) as server:
+        server.execute("CREATE EXTENSION pg_stat_statements")
+        server.execute("CREATE DATABASE nostatements")
+        server.execute(f"CREATE ROLE {NOPRIV} LOGIN PASSWORD '{NOPRIV_PASSWORD}'")
+        server.execute("CREATE TABLE load (id int PRIMARY KEY, v int)")
+        server.execute("INSERT INTO load SELECT g, g FROM generate_series(1, 2000) g")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def exporter(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exporter]:
+    workdir = tmp_path_factory.mktemp("perfsight-postgres")
+    password = password_file(workdir, "password", pg.password)
+    modules = {
+        "pg": module(user="postgres", password=password),
+        "pg_wrong": module(
+            user="postgres", password=password_file(workdir, "wrong", WRONG_PASSWORD)
+        ),
+        "pg_nopriv": module(
+            user=NOPRIV, password=password_file(workdir, "nopriv", NOPRIV_PASSWORD)
+        ),
+        "pg_nostatements": module(user="postgres", password=password, database="nostatements"),
+        "pg_capped": module(
+            user="postgres", password=password, statements_top_n=1000, statements_max_series=8
+        ),
+        "pg_slow": module(SLOW_TIMEOUT, user="postgres", password=password),
+    }
+    targets = {"main": (pg.address, "pg"), "down": (f"127.0.0.1:{free_port()}", "pg")}
+    with exporter_for(workdir, modules, targets) as running:
+        yield running
+
+
+def assert_no_secret(exporter: Exporter, pg: Postgres, *texts: str) -> None:
+    for secret in (pg.password, WRONG_PASSWORD, NOPRIV_PASSWORD):
+        assert secret not in exporter.log()
+        for text in texts:
+            assert secret not in text
+
+
+# --- load: the metrics move as the database works ----------------------------------------------
+
+
+def run_load(pg: Postgres, commits: int, rollbacks: int) -> None:
+    """Commit, roll back and read a cached table; each connection closes, flushing its stats."""
+    with pg.connect() as connection:
+        connection.autocommit = False
+        for i in range(commits):
+            connection.execute("UPDATE load SET v = v + 1 WHERE id = %s", (i + 1,))
+            connection.commit()
+        for i in range(rollbacks):
+            connection.execute("UPDATE load SET v = v + 1 WHERE id = %s", (i + 1,))
+            connection.rollback()
+        for _ in range(30):
+            connection.execute("SELECT sum(v) FROM load").fetchone()
+        connection.commit()
+
+
+def cause_deadlock(pg: Postgres) -> int:
+    """Two transactions update two rows in opposite order; return how many were aborted."""
+    barrier = threading.Barrier(2, timeout=10)
+    aborted: list[int] = []
+
+    def worker(first: int, second: int) -> None:
+        with pg.connect() as connection:
+            connection.execute("SET deadlock_timeout = '50ms'")
+            try:
+                with connection.transaction():
+                    connection.execute("UPDATE load SET v = v WHERE id = %s", (first,))
+                    barrier.wait()
+                    connection.execute("UPDATE load SET v = v WHERE id = %s", (second,))
+            except psycopg.errors.DeadlockDetected:
+                aborted.append(1)
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in ((1, 2), (2, 1))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    return len(aborted)
+
+
+def spill_to_temp_file(pg: Postgres) -> None:
+    with pg.connect() as connection:
+        connection.execute("SET work_mem = '64kB'")
+        connection.execute(
+            "SELECT count(*) FROM (SELECT g FROM generate_series(1, 100000) g ORDER BY g DESC) s"
+        ).fetchone()
+
+
+def test_counters_move_with_real_load(exporter: Exporter, pg: Postgres) -> None:
+    db = {names.LABEL_DATNAME: "postgres"}
+    before = exporter.values()
+    labels = next(iter(k for k in before[names.PG_STAT_DATABASE_XACT_COMMIT]
+                       if ("datname", "postgres") in k))
+    run_load(pg, commits=40, rollbacks=7)
+    assert cause_deadlock(pg) == 1
+    spill_to_temp_file(pg)
+
+    def counted() -> bool:
+        now = exporter.values()
+        return now[names.PG_STAT_DATABASE_DEADLOCKS][labels] >= 1 and (
+            now[names.PG_STAT_DATABASE_XACT_ROLLBACK][labels]
+            - before[names.PG_STAT_DATABASE_XACT_ROLLBACK][labels] >= 7
+        )
+
+    wait_until(counted, 5, "the load to show in pg_stat_database")
+    after = exporter.values()
+
+    def delta(name: str) -> float:
+        return after[name][labels] - before[name][labels]
+
+    assert delta(names.PG_STAT_DATABASE_XACT_COMMIT) >= 40
+    assert delta(names.PG_STAT_DATABASE_XACT_ROLLBACK) >= 7
+    assert delta(names.PG_STAT_DATABASE_DEADLOCKS) == 1
+    assert delta(names.PG_STAT_DATABASE_TEMP_BYTES) > 0
+    assert delta(names.STAT_DATABASE_COUNTERS["tup_updated"]) >= 40
+    hits, reads = delta(names.PG_STAT_DATABASE_BLKS_HIT), delta(names.PG_STAT_DATABASE_BLKS_READ)
+    assert hits > 0
+    assert 0.9 < hits / (hits + reads) <= 1.0, (hits, reads)  # 30 reads of a cached table
+    total_hits = after[names.PG_STAT_DATABASE_BLKS_HIT][labels]
+    total_ratio = total_hits / (total_hits + after[names.PG_STAT_DATABASE_BLKS_READ][labels])
+    assert 0.0 <= total_ratio <= 1.0
+    assert one(after, names.PG_UP) == 1
+    assert one(after, names.PG_SETTINGS_MAX_CONNECTIONS) == 50  # the harness's setting
+    assert one(after, names.PG_DATABASE_SIZE_BYTES, **db) > 1_000_000
+    assert one(after, names.PG_DATABASE_WRAPAROUND_AGE_DATFROZENXID, **db) > 0
+    assert one(after, names.PG_REPLICATION_IS_REPLICA) == 0
+    (static,) = after[names.PG_STATIC]
+    assert dict(static)[names.LABEL_SHORT_VERSION].startswith("15.")
+    assert names.PG_STAT_BGWRITER_CHECKPOINTS_TIMED_TOTAL in after
+
+
+def sleep_until_canceled(connection: psycopg.Connection[Any]) -> None:
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        connection.execute("SELECT pg_sleep(30)")
+
+
+def test_open_transaction_lock_and_long_query_are_seen(exporter: Exporter, pg: Postgres) -> None:
+    holder = pg.connect()
+    sleeper = pg.connect()
+    try:
+        holder.autocommit = False
+        holder.execute("LOCK TABLE load IN ACCESS EXCLUSIVE MODE")  # now idle in transaction
+        threading.Thread(target=sleep_until_canceled, args=(sleeper,), daemon=True).start()
+        query_age = names.PG_STAT_ACTIVITY_OLDEST_QUERY_AGE_SECONDS
+        wait_until(lambda: one(exporter.values(), query_age, datname="postgres") > 0.3, 5,
+                   "the sleeping query to age")
+        values = exporter.values()
+        idle = {"datname": "postgres", "state": names.STATE_IDLE_IN_TRANSACTION}
+        assert one(values, names.PG_STAT_ACTIVITY_COUNT, **idle) >= 1
+        assert one(values, names.PG_STAT_ACTIVITY_MAX_TX_DURATION, **idle) > 0.3
+        assert one(values, names.PG_STAT_ACTIVITY_COUNT, datname="postgres", state="active") >= 1
+        assert one(values, names.PG_LOCKS_COUNT, datname="postgres",
+                   mode="accessexclusivelock") >= 1
+        assert one(values, query_age, datname="postgres") < 30
+    finally:
+        holder.close()
+        sleeper.cancel_safe()
+        sleeper.close()
+    assert one(exporter.values(), names.PG_LOCKS_COUNT, datname="postgres",
+               mode="accessexclusivelock") == 0
+
+
+# --- pg_stat_statements -------------------------------------------------------------------------
+
+
+def statement_series(values: Values) -> int:
+    families = (names.PG_STAT_STATEMENTS_CALLS_TOTAL, names.PG_STAT_STATEMENTS_SECONDS_TOTAL,
+                names.PG_STAT_STATEMENTS_ROWS_TOTAL, names.PG_STAT_STATEMENTS_MEAN_SECONDS)
+    return sum(len(values.get(name, {})) for name in families)
+
+
+def test_statements_top_n_present_where_the_extension_exists(exporter: Exporter) -> None:
+    values = exporter.values()
+    calls = values[names.PG_STAT_STATEMENTS_CALLS_TOTAL]
+    assert 0 < len(calls) <= 20
+    assert {key for key, _value in next(iter(calls))} == {"user", "datname", "queryid"}
+    seconds = values[names.PG_STAT_STATEMENTS_SECONDS_TOTAL]
+    totals = list(seconds.values())
+    assert all(total >= 0 for total in totals)
+    for labels, count in calls.items():
+        mean = values[names.PG_STAT_STATEMENTS_MEAN_SECONDS][labels]
+        assert mean == pytest.approx(seconds[labels] / count, rel=1e-6)
+
+
+def test_statements_capped_by_max_series(exporter: Exporter) -> None:
+    values = exporter.values("main", "pg_capped")
+    assert len(values[names.PG_STAT_STATEMENTS_CALLS_TOTAL]) == 2  # 8 series / 4 families
+    assert statement_series(values) == 8
+
+
+def test_statements_absent_without_the_extension(exporter: Exporter, pg: Postgres) -> None:
+    values = exporter.values("main", "pg_nostatements")
+    assert one(values, names.PG_UP) == 1
+    assert statement_series(values) == 0
+    assert names.PG_STAT_DATABASE_XACT_COMMIT in values
+    assert "module pg_nostatements target main: metrics left out: statements (" in exporter.log()
+    assert_no_secret(exporter, pg)
+
+
+# --- failures: each answers 200 fast, logs once, leaks no secret ------------------------------
+
+
+def test_server_down_is_up_0_fast_and_logged_once(exporter: Exporter, pg: Postgres) -> None:
+    for _ in range(3):
+        response, elapsed = exporter.probe("down")
+        assert response.status_code == 200
+        assert elapsed < MODULE_TIMEOUT
+        assert parse(response.text) == {names.PG_UP: {frozenset(): 0.0}}
+    lines = [line for line in exporter.log().splitlines()
+             if "module pg target down is down" in line]
+    assert len(lines) == 1, lines
+    assert "Connection refused" in lines[0]
+    assert_no_secret(exporter, pg, response.text)
+
+
+def test_wrong_password_is_up_0_without_the_password_anywhere(
+    exporter: Exporter, pg: Postgres
+) -> None:
+    response, elapsed = exporter.probe("main", "pg_wrong")
+    assert response.status_code == 200
+    assert elapsed < MODULE_TIMEOUT
+    assert one(parse(response.text), names.PG_UP) == 0
+    assert "password authentication failed" in exporter.log()
+    assert_no_secret(exporter, pg, response.text)
+
+
+def test_permissionless_user_loses_only_the_denied_group(exporter: Exporter, pg: Postgres) -> None:
+    pg.execute("REVOKE SELECT ON pg_catalog.pg_locks FROM PUBLIC")
+    try:
+        values = exporter.values("main", "pg_nopriv")
+    finally:
+        pg.execute("GRANT SELECT ON pg_catalog.pg_locks TO PUBLIC")
+    assert one(values, names.PG_UP) == 1
+    assert names.PG_LOCKS_COUNT not in values
+    assert names.PG_STAT_DATABASE_XACT_COMMIT in values
+    assert names.PG_STAT_ACTIVITY_COUNT in values
+    assert ("module pg_nopriv target main: metrics left out: locks (InsufficientPrivilege"
+            in exporter.log())
+    assert names.PG_LOCKS_COUNT in exporter.values("main", "pg_nopriv")
+    assert "module pg_nopriv target main: metrics back: locks" in exporter.log()
+    assert_no_secret(exporter, pg)
+
+
+def test_slow_server_cancels_queries_at_the_deadline(exporter: Exporter, pg: Postgres) -> None:
+    assert one(exporter.values("main", "pg_slow"), names.PG_UP) == 1  # connection kept
+    blocker = pg.connect()
+    try:
+        blocker.autocommit = False
+        # a catalog lock every statistics view waits on: queries outlive statement_timeout
+        blocker.execute("LOCK TABLE pg_catalog.pg_database IN ACCESS EXCLUSIVE MODE")
+        response, elapsed = exporter.probe("main", "pg_slow")
+    finally:
+        blocker.close()
+    assert response.status_code == 200
+    assert elapsed < SLOW_TIMEOUT + 0.5
+    values = parse(response.text)
+    assert one(values, names.PG_UP) == 0 or names.PG_LOCKS_COUNT not in values
+    failures = [line for line in exporter.log().splitlines()
+                if "module pg_slow target main" in line and "statement timeout" in line]
+    assert len(failures) == 1, failures  # one line names every group left out
+    recovered = exporter.values("main", "pg_slow")
+    assert one(recovered, names.PG_UP) == 1
+    assert names.PG_LOCKS_COUNT in recovered
+    assert_no_secret(exporter, pg, response.text)
+
+
+def test_crash_then_restart_recovers_and_unloaded_extension_is_absent(
+    tmp_path: Path,
+) -> None:
+    with running_postgres() as crashy:
+        # created but not in shared_preload_libraries: the view exists, querying it fails
+        crashy.execute("CREATE EXTENSION pg_stat_statements")
+        modules = {"pg": module(
+            user="postgres", password=password_file(tmp_path, "pw", crashy.password)
+        )}
+        with exporter_for(tmp_path, modules, {"crashy": (crashy.address, "pg")}) as exporter:
+            values = exporter.values("crashy")
+            assert one(values, names.PG_UP) == 1
+            assert statement_series(values) == 0
+            assert "shared_preload_libraries" in exporter.log()
+            crashy.stop("immediate")
+            for _ in range(2):
+                response, elapsed = exporter.probe("crashy")
+                assert response.status_code == 200
+                assert elapsed < MODULE_TIMEOUT
+                assert one(parse(response.text), names.PG_UP) == 0
+            crashy.start()
+            assert one(exporter.values("crashy"), names.PG_UP) == 1  # first probe after restart
+            log = exporter.log()
+            assert log.count("target crashy is down") == 1
+            assert log.count("target crashy recovered") == 1
+            assert crashy.password not in log
+
+
+# --- lint and compatibility ----------------------------------------------------------------------
+
+
+def test_promtool_check_metrics_is_clean_apart_from_postgres_exporter_names(
+    exporter: Exporter,
+) -> None:
+    response, _elapsed = exporter.probe("main")
+    result = subprocess.run(
+        [require_binary("promtool"), "check", "metrics"],
+        input=response.text, capture_output=True, text=True, check=False,
+    )
+    problems = [line for line in result.stderr.splitlines() if line.strip()]
+    unexpected = [line for line in problems
+                  if line.split()[0] not in names.POSTGRES_VERBATIM_NAMES]
+    assert unexpected == [], "\n".join(unexpected)
+    print(f"\npromtool: {len(problems)} warnings, all on postgres_exporter's own names")
+
+
+@pytest.fixture(scope="module")
+def postgres_exporter_text(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> str:
+    workdir = tmp_path_factory.mktemp("postgres_exporter")
+    port = free_port()
+    dsn = (f"host=127.0.0.1 port={pg.port} user=postgres password={pg.password} "
+           "dbname=postgres sslmode=disable")
+    server = Server(
+        "postgres_exporter",
+        [require_binary("prometheus-postgres-exporter"), f"--web.listen-address=127.0.0.1:{port}"],
+        workdir, env={"DATA_SOURCE_NAME": dsn},
+    )
+    try:
+        server.wait_ready(http_ok(f"http://127.0.0.1:{port}/metrics"))
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert "pg_up 1" in text, server.log()
+        return text
+    finally:
+        server.stop()
+
+
+def test_shared_metrics_match_postgres_exporter(
+    exporter: Exporter, postgres_exporter_text: str
+) -> None:
+    response, _elapsed = exporter.probe("main")
+    ours = family_shapes(response.text)
+    # postgres_exporter labels every series with `server` (its DSN's host:port); under /probe
+    # the target is Prometheus' `instance` label instead
+    theirs = {name: (kind, labels - {"server"})
+              for name, (kind, labels) in family_shapes(postgres_exporter_text).items()}
+    shared = sorted(set(ours) & set(theirs))
+    mismatched = {name: (theirs[name], ours[name]) for name in shared if theirs[name] != ours[name]}
+    print(f"\n{len(shared)} metric families shared with postgres_exporter, all matching")
+    assert mismatched == {}
+    must_share = {names.PG_UP, names.PG_STATIC, names.PG_STAT_DATABASE_XACT_COMMIT,
+                  names.PG_STAT_DATABASE_BLKS_HIT, names.PG_LOCKS_COUNT,
+                  names.PG_STAT_ACTIVITY_COUNT, names.PG_DATABASE_SIZE_BYTES,
+                  names.PG_SETTINGS_MAX_CONNECTIONS, "pg_stat_bgwriter_checkpoints_timed"}
+    assert must_share <= set(shared), must_share - set(shared)
+
+
+def test_prometheus_scrapes_probe_with_the_readme_relabeling(
+    exporter: Exporter, tmp_path: Path
+) -> None:
+    host_port = exporter.url.removeprefix("http://")
+    scrape = {
+        "job_name": "postgres",
+        "metrics_path": "/probe",
+        "params": {"module": ["pg"]},
+        "static_configs": [{"targets": ["main"]}],
+        "relabel_configs": [
+            {"source_labels": ["__address__"], "target_label": "__param_target"},
+            {"source_labels": ["__param_target"], "target_label": "instance"},
+            {"target_label": "__address__", "replacement": host_port},
+        ],
+    }
+    with running_prometheus(tmp_path, [scrape]) as prometheus:
+        series = prometheus.wait_for_series(
+            f'{names.PG_STAT_DATABASE_XACT_COMMIT}{{datname="postgres"}}', timeout=30
+        )
+        assert series[0]["metric"]["instance"] == "main"
+        assert prometheus.query(f"{names.PG_UP} == 1")

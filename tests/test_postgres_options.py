@@ -1,0 +1,85 @@
+"""The postgres prober's options and addresses: every problem reported with its full path."""
+
+import pytest
+
+from exporters.collectors.postgres import PostgresOptions, parse_address
+from exporters.config import parse_settings
+from exporters.errors import ConfigError
+from exporters.multitarget.settings import default_modules
+from exporters.secrets import SecretRef
+
+
+def problems_of(postgres_options: object, **module: object) -> list[str]:
+    config = {"modules": {"db": {"prober": "postgres", "postgres": postgres_options, **module}}}
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(config)
+    return raised.value.problems
+
+
+def test_every_bad_option_is_reported_with_its_path() -> None:
+    problems = problems_of({
+        "user": 42,
+        "password": "hunter2",
+        "database": "",
+        "sslmode": "sometimes",
+        "statements_top_n": 0,
+        "statements_max_series": 2,
+        "port": 5432,
+    })
+    expected = [
+        "modules.db.postgres.user: must be a mapping",
+        "modules.db.postgres.password: must be a reference {env: NAME} or {file: PATH}",
+        "modules.db.postgres.database: must be a non-empty string",
+        "modules.db.postgres.sslmode: must be one of disable, allow, prefer, require",
+        "modules.db.postgres.statements_top_n: must be a positive integer, got 0",
+        "modules.db.postgres.statements_max_series: must be at least 4",
+        "modules.db.postgres.port: unknown field",
+    ]
+    for start in expected:
+        assert any(problem.startswith(start) for problem in problems), (start, problems)
+    assert "hunter2" not in "\n".join(problems)
+
+
+def test_secret_reference_needs_exactly_one_source() -> None:
+    problems = problems_of({"password": {"env": "A", "file": "/b"}})
+    assert problems == ["modules.db.postgres.password: needs exactly one of 'env' or 'file'"]
+
+
+def test_valid_options_are_typed() -> None:
+    settings = parse_settings({"modules": {"db": {"prober": "postgres", "postgres": {
+        "user": {"env": "PGUSER"}, "password": {"file": "/run/secrets/pg"},
+        "database": "app", "sslmode": "require", "statements_top_n": 50,
+        "statements_max_series": 100,
+    }}}})
+    options = settings.modules["db"].options
+    assert options == PostgresOptions(
+        user=SecretRef(env="PGUSER"), password=SecretRef(file="/run/secrets/pg"),
+        database="app", sslmode="require", statements_top_n=50, statements_max_series=100,
+    )
+    assert options.statements_limit == 25  # the series cap wins over the top N
+    assert settings.modules["db"].allow_unlisted_targets is False  # it sends credentials
+
+
+def test_default_module_uses_libpq_defaults_and_caches_five_seconds() -> None:
+    default = default_modules()["postgres"]
+    assert default.options == PostgresOptions()
+    assert default.min_interval_seconds == 5
+    assert default.allow_unlisted_targets is False
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("db.example:6432", ("db.example", 6432)),
+    ("10.0.0.7", ("10.0.0.7", 5432)),
+    ("[::1]:5433", ("::1", 5433)),
+    ("::1", ("::1", 5432)),
+    ("/var/run/postgresql", ("/var/run/postgresql", 5432)),
+    ("/tmp/pg:5433", ("/tmp/pg", 5433)),
+])
+def test_addresses(address: str, expected: tuple[str, int]) -> None:
+    assert parse_address(address) == expected
+
+
+@pytest.mark.parametrize("address", ["db:notaport", "db:0", "db:70000", ":5432", "[::1]x"])
+def test_bad_addresses_are_refused(address: str) -> None:
+    with pytest.raises(ValueError, match="address"):
+        parse_address(address)
