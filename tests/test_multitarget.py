@@ -19,9 +19,8 @@ from exporters.multitarget.runner import ProbeRunner
 from exporters.names import multitarget as names
 from exporters.registry import Scraper
 from exporters.secrets import SecretRef, parse_secret, redact
-from exporters.server import ExporterHTTPServer
 from exporters.validation import Validator
-from exporters.webconfig import WebConfig
+from tests.harness.exporter import serving_in_process
 
 
 class CountingProber:
@@ -259,14 +258,8 @@ def test_secret_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.fixture
 def server_url(runner: ProbeRunner) -> Iterator[str]:
-    scraper = Scraper({})
-    server = ExporterHTTPServer(("127.0.0.1", 0), scraper, WebConfig(), probes=runner)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
-    scraper.close()
+    with serving_in_process(Scraper({}), probes=runner) as base:
+        yield base
 
 
 def test_probe_endpoint_over_http(server_url: str) -> None:

@@ -10,8 +10,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from exporters import names
 from exporters.registry import Scraper
-from exporters.server import ExporterHTTPServer, scrape_deadline, select_collectors
-from exporters.webconfig import WebConfig
+from exporters.server import scrape_deadline, select_collectors
+from tests.harness.exporter import serving_in_process
 
 
 class Constant:
@@ -42,14 +42,8 @@ def slow() -> Iterator[Slow]:
 def url(slow: Slow) -> Iterator[str]:
     scraper = Scraper({"cpu": Constant("cpu_metric"), "meminfo": Constant("mem_metric"),
                        "slow": slow})
-    server = ExporterHTTPServer(("127.0.0.1", 0), scraper, WebConfig(),
-                                default_timeout_seconds=10.0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.url
-    server.shutdown()
-    server.server_close()
-    scraper.close()
+    with serving_in_process(scraper) as base:
+        yield base
 
 
 def test_collect_and_exclude_filter_collectors(url: str) -> None:
