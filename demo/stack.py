@@ -236,7 +236,8 @@ def start_prometheus(stack: Stack, exporter: str, targets: list[SampleTarget]) -
 def job_names() -> dict[str, str]:
     """Return the job name of each selector in perfsight.yaml (default: the key itself)."""
     keys = {"host", *SELECTOR_KEY.values()}
-    selectors = (yaml.safe_load(SPEC.read_text()) or {}).get("selectors") or {}
+    spec = yaml.safe_load(SPEC.read_text()) if SPEC.exists() else None
+    selectors = (spec or {}).get("selectors") or {}
     names = {key: key for key in keys}
     for key, selector in selectors.items():
         match = re.search(r'job="([^"]+)"', str(selector))

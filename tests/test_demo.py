@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from demo.processes import is_running, recorded
-from demo.stack import RULES
+from demo.stack import RULES, job_names
 from exporters.multitarget.kinds import KINDS_BY_NAME
 from tests.harness.servers import wait_until
 
@@ -40,7 +40,10 @@ def test_demo_starts_scrapes_and_stops_everything() -> None:
         assert {p.name for p in processes} == {
             "postgres", "redis", "http-origin", "alertmanager", "perfsight", "prometheus"}
         assert all(is_running(p) for p in processes)
-        expected_up = {"perfsight"} | ({"postgres"} if "postgres" in KINDS_BY_NAME else set())
+        jobs = job_names()
+        expected_up = {jobs["host"]}
+        if "postgres" in KINDS_BY_NAME:
+            expected_up.add(jobs["postgres"])
 
         def targets_up() -> bool:
             body = requests.get(f"{prometheus}/api/v1/targets", timeout=5).json()

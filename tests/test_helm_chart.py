@@ -1,5 +1,6 @@
 """The chart rendered by the Helm engine: golden output, lint, Kubernetes and values schemas."""
 
+import functools
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from demo.stack import SELECTOR_KEY, SPEC, job_names
 from tests.harness.chart import (
     CHART,
     NAMESPACE,
@@ -32,6 +34,12 @@ def values_of(name: str) -> dict[str, Any]:
     return {} if name == "default" else fixture_values(name)
 
 
+@functools.cache
+def manifests_of(name: str) -> dict[str, str]:
+    """Render one of the value sets once per session (the manifests are only read)."""
+    return render(values_of(name))
+
+
 def containers(rendered: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Return (pod spec, container) for every workload's containers."""
     return [
@@ -44,7 +52,7 @@ def containers(rendered: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dic
 
 @pytest.mark.parametrize("name", VALUE_SETS)
 def test_render_matches_golden(name: str, update_golden: bool) -> None:
-    text = golden_text(render(values_of(name)))
+    text = golden_text(manifests_of(name))
     golden = GOLDEN / f"{name}.yaml"
     if update_golden:
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +72,7 @@ def test_lint_is_clean(name: str) -> None:
 def test_core_objects_pass_kubernetes_validate_strict(name: str) -> None:
     version = kubernetes_validate.latest_version()
     validated, skipped = [], set()
-    for obj in objects(render(values_of(name))):
+    for obj in objects(manifests_of(name)):
         if obj["kind"] in OPERATOR_KINDS:
             # CRDs: no schema ships with kubernetes-validate; the operator validates them.
             skipped.add(obj["kind"])
@@ -79,7 +87,7 @@ def test_core_objects_pass_kubernetes_validate_strict(name: str) -> None:
 
 
 def test_defaults_are_hardened() -> None:
-    rendered = objects(render())
+    rendered = objects(manifests_of("default"))
     pods = containers(rendered)
     assert pods, "the default values must deploy the host exporter"
     for pod, container in pods:
@@ -96,7 +104,7 @@ def test_defaults_are_hardened() -> None:
 
 
 def test_host_exporter_reads_host_mounts_read_only() -> None:
-    (daemonset,) = of_kind(objects(render()), "DaemonSet")
+    (daemonset,) = of_kind(objects(manifests_of("default")), "DaemonSet")
     spec = daemonset["spec"]["template"]["spec"]
     (container,) = spec["containers"]
     mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
@@ -109,7 +117,7 @@ def test_host_exporter_reads_host_mounts_read_only() -> None:
 
 
 def test_everything_on_wires_credentials_tls_and_host_namespaces() -> None:
-    rendered = objects(render(fixture_values("everything")))
+    rendered = objects(manifests_of("everything"))
     by_name = {obj["metadata"]["name"]: obj for obj in of_kind(rendered, "Deployment")}
     databases = by_name["ps-perfsight-databases"]["spec"]["template"]["spec"]
     (container,) = databases["containers"]
@@ -131,7 +139,7 @@ def test_everything_on_wires_credentials_tls_and_host_namespaces() -> None:
 
 
 def test_service_monitor_uses_the_probe_multi_target_pattern() -> None:
-    rendered = objects(render(fixture_values("everything")))
+    rendered = objects(manifests_of("everything"))
     monitors = {m["metadata"]["name"]: m for m in of_kind(rendered, "ServiceMonitor")}
     assert set(monitors) == {f"ps-perfsight-{c}" for c in ("system", "probe", "databases")}
     endpoints = monitors["ps-perfsight-databases"]["spec"]["endpoints"]
@@ -139,14 +147,30 @@ def test_service_monitor_uses_the_probe_multi_target_pattern() -> None:
     probe = endpoints[1]
     assert probe["params"] == {"target": ["orders-db"], "module": ["pg"]}
     replaced = {r["targetLabel"]: r.get("replacement") for r in probe["relabelings"]}
-    assert replaced["instance"] == "orders-db" and replaced["job"] == "perfsight-databases"
+    assert replaced["instance"] == "orders-db" and replaced["job"] == "postgres"
+    sessions = {r["targetLabel"]: r.get("replacement") for r in endpoints[2]["relabelings"]}
+    assert sessions["job"] == "redis"
+    self_metrics = {r["targetLabel"]: r.get("replacement") for r in endpoints[0]["relabelings"]}
+    assert self_metrics["job"] == "perfsight-databases"
     assert probe["scheme"] == "https" and probe["tlsConfig"] == {"insecureSkipVerify": True}
     system_labels = monitors["ps-perfsight-system"]["metadata"]["labels"]
     assert system_labels["release"] == "kube-prometheus-stack"
 
 
+def test_job_labels_match_the_selectors_of_perfsight_yaml() -> None:
+    if not SPEC.exists():
+        pytest.skip("no perfsight.yaml yet: nothing to compare the chart's job labels with")
+    jobs = job_names()
+    with helm.Chart.load(str(CHART)) as chart:
+        defaults = chart.values
+    assert defaults["system"]["job"] == jobs["host"]
+    assert set(defaults["jobByProber"]) == set(SELECTOR_KEY)
+    for prober, job in defaults["jobByProber"].items():
+        assert job == jobs[SELECTOR_KEY[prober]], prober
+
+
 def test_plain_scrape_configs_pass_promtool(tmp_path: Path) -> None:
-    rendered = objects(render(fixture_values("everything")))
+    rendered = objects(manifests_of("everything"))
     (config_map,) = [c for c in of_kind(rendered, "ConfigMap")
                      if "scrape-configs.yaml" in c["data"]]
     jobs = yaml.safe_load(config_map["data"]["scrape-configs.yaml"])

@@ -1,5 +1,6 @@
 """PrometheusRules and dashboard ConfigMaps carry exactly the generated files; overrides work."""
 
+import functools
 import subprocess
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -8,6 +9,7 @@ import helm_python as helm
 import pytest
 import yaml
 
+from bundle.artifacts import Artifact
 from bundle.deployment import is_dashboard, is_rule_file
 from bundle.generate import generate_all
 from tests.harness.chart import (
@@ -23,6 +25,12 @@ from tests.harness.servers import require_binary
 
 RULES_ON = {"prometheusRule": {"enabled": True}}
 FIXTURE_RULES = (VALUES_FIXTURES / "rules.yaml").read_text()
+
+
+@functools.cache
+def generated_artifacts() -> tuple[Artifact, ...]:
+    """Run the generators once for this module."""
+    return tuple(generate_all(ROOT))
 
 
 def promtool_check_rules(groups: list[dict[str, Any]], workdir: Path) -> None:
@@ -45,7 +53,7 @@ def alerts(groups: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_prometheus_rules_equal_the_generated_rule_files(tmp_path: Path) -> None:
-    generated = {a.path: yaml.safe_load(a.text)["groups"] for a in generate_all(ROOT)
+    generated = {a.path: yaml.safe_load(a.text)["groups"] for a in generated_artifacts()
                  if is_rule_file(a)}
     rendered = rules_by_source(objects(render(RULES_ON)))
     assert rendered == generated
@@ -54,7 +62,8 @@ def test_prometheus_rules_equal_the_generated_rule_files(tmp_path: Path) -> None
 
 
 def test_dashboard_configmaps_equal_the_generated_json() -> None:
-    generated = {PurePosixPath(a.path).name: a.text for a in generate_all(ROOT) if is_dashboard(a)}
+    generated = {PurePosixPath(a.path).name: a.text for a in generated_artifacts()
+                 if is_dashboard(a)}
     rendered = {
         cm["metadata"]["annotations"][SOURCE_ANNOTATION]: cm["data"]
         for cm in of_kind(objects(render()), "ConfigMap")

@@ -69,11 +69,24 @@ def golden_text(manifests: Mapping[str, str]) -> str:
             continue
         kept = [d for d in yaml.safe_load_all(body) if d and not _embeds_generated_file(d)]
         if kept:
-            parts.append(f"# Source: {path}\n" + yaml.safe_dump_all(kept, sort_keys=True))
+            text = yaml.dump_all(kept, Dumper=_BlockDumper, sort_keys=True, width=100)
+            parts.append(f"# Source: {path}\n{text}")
     text = "".join(parts)
     for pattern, replacement in VOLATILE:
         text = pattern.sub(replacement, text)
     return text
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Dump multi-line strings (embedded config files) as readable block scalars."""
+
+
+def _str_block(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_block)
 
 
 def _embeds_generated_file(document: dict[str, Any]) -> bool:

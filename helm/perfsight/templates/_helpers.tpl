@@ -97,6 +97,12 @@ readinessProbe:
 {{- regexReplaceAll "[^a-z0-9]+" (lower (trimSuffix (ext .) .)) "-" | trimAll "-" }}
 {{- end }}
 
+{{/* The job label of one /probe target: jobByProber[its module's prober], else the component's job. */}}
+{{- define "perfsight.targetJob" -}}
+{{- $module := index .values.modules .target.module | default dict }}
+{{- index .root.Values.jobByProber ($module.prober | default "") | default .values.job }}
+{{- end }}
+
 {{/* Scrape endpoints of one component: /metrics, plus one /probe endpoint per target when multiTarget is on. Call with (dict "root" $ "values" $values "monitor" $monitor "portKey" "port"|"targetPort"). */}}
 {{- define "perfsight.endpoints" -}}
 {{- $root := .root }}
@@ -112,7 +118,8 @@ readinessProbe:
 {{- $endpoints = append $endpoints $metrics }}
 {{- if and $root.Values.serviceMonitor.multiTarget .values.targets }}
 {{- range .values.targets }}
-{{- $relabelings := list $jobRelabel (dict "targetLabel" "instance" "replacement" .name "action" "replace") (dict "targetLabel" "target" "replacement" .name "action" "replace") (dict "targetLabel" "module" "replacement" .module "action" "replace") }}
+{{- $targetJob := dict "targetLabel" "job" "replacement" (include "perfsight.targetJob" (dict "root" $root "values" $.values "target" .)) "action" "replace" }}
+{{- $relabelings := list $targetJob (dict "targetLabel" "instance" "replacement" .name "action" "replace") (dict "targetLabel" "target" "replacement" .name "action" "replace") (dict "targetLabel" "module" "replacement" .module "action" "replace") }}
 {{- with .location }}{{ $relabelings = append $relabelings (dict "targetLabel" "location" "replacement" . "action" "replace") }}{{ end }}
 {{- $probe := merge (dict $.portKey "http" "path" "/probe" "params" (dict "target" (list .name) "module" (list .module)) "relabelings" (concat $relabelings $monitor.relabelings)) $common }}
 {{- with $root.Values.serviceMonitor.metricRelabelings }}{{ $_ := set $probe "metricRelabelings" . }}{{ end }}
