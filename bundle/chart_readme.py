@@ -36,11 +36,17 @@ the chart); do not edit them. `values.schema.json` rejects unknown keys and wron
 
 ## Alert overrides
 
-`prometheusRule.alertOverrides.ALERT` takes `enabled`, `severity`, `for` and `threshold`, applied
-when the chart renders. `threshold` replaces the number the alert expression is compared with
-last (`… > 0.9` becomes `… > 0.95`); an alert whose expression does not end in such a comparison,
-or an override naming no generated alert, fails the render with a message saying so.
-Thresholds that the spec derives (SLO burn-rate factors) are changed in `perfsight.yaml`.
+`prometheusRule.alertOverrides.ALERT` takes `enabled`, `severity`, `for`, extra `labels`, and
+`threshold` with `replaces`, applied when the chart renders; the recording rules an alert uses
+are always kept. `threshold: 0.95, replaces: 0.9` rewrites every comparison against 0.9 in the
+alert's expression (`… > 0.9` becomes `… > 0.95`, `> 10.9` and `> 0.95` are left alone).
+Naming the old number is deliberate: generated expressions can hold several numbers (a
+minimum-volume guard next to a z-score, an IO-time floor next to a utilisation limit), and a
+chart cannot tell which one is "the" threshold. If the number is not in the expression — say
+the default changed in a later release — the render fails and lists the numbers it compares
+against, instead of silently changing the wrong one; so does an override naming no generated
+alert. Thresholds derived from others (hysteresis bands, SLO burn-rate factors) are changed in
+`perfsight.yaml`, where the generator knows every place a threshold is used.
 
 ## Values
 """

@@ -226,6 +226,8 @@ def test_dashboard_configmaps_carry_sidecar_label_and_folder(tmp_path: Path) -> 
         ({"serviceMonitor": {"interval": 30}},
          "at '/serviceMonitor/interval': got number, want string"),
         ({"databases": {"secretEnv": [{"name": "PW", "secret": "s"}]}}, "missing property 'key'"),
+        ({"prometheusRule": {"alertOverrides": {"HostDown": {"threshold": 2}}}},
+         "properties 'replaces' required, if 'threshold' exists"),
     ],
     ids=lambda v: str(v)[:60],
 )

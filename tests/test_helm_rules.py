@@ -81,20 +81,25 @@ def test_rules_without_overrides_are_carried_verbatim(tmp_path: Path) -> None:
 def test_alert_overrides_change_only_what_they_name(tmp_path: Path) -> None:
     chart = chart_copy(tmp_path, {"rules/fixture/host.yaml": FIXTURE_RULES})
     overrides = {
-        "FixtureCPUHigh": {"threshold": 0.95, "for": "30m", "severity": "critical"},
+        "FixtureCPUHigh": {"threshold": 0.95, "replaces": 0.9, "for": "30m",
+                           "severity": "critical", "labels": {"page": "yes"}},
         "FixtureExporterDown": {"enabled": False},
         "FixtureExporterAbsent": {"severity": "info"},
+        "FixtureDiskBusy": {"threshold": 20, "replaces": 10},
     }
     values = {"prometheusRule": {"enabled": True, "alertOverrides": overrides}}
     groups = rules_by_source(objects(render(values, chart)))["fixture/host.yaml"]
     original = alerts(yaml.safe_load(FIXTURE_RULES)["groups"])
     changed = alerts(groups)
-    assert set(changed) == {"FixtureCPUHigh", "FixtureExporterAbsent"}
+    assert set(changed) == {"FixtureCPUHigh", "FixtureExporterAbsent", "FixtureDiskBusy"}
     cpu = changed["FixtureCPUHigh"]
-    assert cpu["expr"] == original["FixtureCPUHigh"]["expr"].rstrip().removesuffix("0.9") + "0.95"
+    assert cpu["expr"] == original["FixtureCPUHigh"]["expr"].replace("> 0.9", "> 0.95")
     assert cpu["for"] == "30m"
-    assert cpu["labels"] == {"severity": "critical", "team": "sre"}
+    assert cpu["labels"] == {"severity": "critical", "team": "sre", "page": "yes"}
     assert cpu["annotations"] == original["FixtureCPUHigh"]["annotations"]
+    disk = changed["FixtureDiskBusy"]["expr"]
+    assert disk == original["FixtureDiskBusy"]["expr"].replace("> 10 and", "> 20 and")
+    assert disk.endswith("> 0.9 and rate(node_disk_reads_completed_total[5m]) > 10.9")
     absent = changed["FixtureExporterAbsent"]
     assert absent["labels"] == {"severity": "info"}
     assert absent["expr"] == original["FixtureExporterAbsent"]["expr"]
@@ -103,14 +108,27 @@ def test_alert_overrides_change_only_what_they_name(tmp_path: Path) -> None:
     promtool_check_rules(groups, tmp_path)
 
 
+def test_threshold_override_rewrites_only_the_named_number(tmp_path: Path) -> None:
+    chart = chart_copy(tmp_path, {"rules/fixture/host.yaml": FIXTURE_RULES})
+    overrides = {"FixtureDiskBusy": {"threshold": 0.8, "replaces": 0.9}}
+    values = {"prometheusRule": {"enabled": True, "alertOverrides": overrides}}
+    groups = rules_by_source(objects(render(values, chart)))["fixture/host.yaml"]
+    expr = alerts(groups)["FixtureDiskBusy"]["expr"]
+    assert expr == alerts(yaml.safe_load(FIXTURE_RULES)["groups"])["FixtureDiskBusy"][
+        "expr"].replace("> 0.9 and", "> 0.8 and")
+    assert expr.endswith("> 10.9"), "0.9 inside 10.9 is another number"
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
         ({"NoSuchAlert": {"enabled": False}},
          "prometheusRule.alertOverrides.NoSuchAlert: no generated alert has this name"),
-        ({"FixtureExporterAbsent": {"threshold": 1}},
-         "prometheusRule.alertOverrides.FixtureExporterAbsent.threshold: the alert's expression "
-         "does not end with a comparison against a number"),
+        ({"FixtureCPUHigh": {"threshold": 0.5, "replaces": 0.8}},
+         "prometheusRule.alertOverrides.FixtureCPUHigh.replaces: no comparison against 0.8 in the "
+         "alert's expression (it compares against: > 0.9)"),
+        ({"FixtureExporterAbsent": {"threshold": 1, "replaces": 0}},
+         "(it compares against: no number)"),
     ],
 )
 def test_impossible_overrides_fail_the_render(
@@ -121,3 +139,22 @@ def test_impossible_overrides_fail_the_render(
     with pytest.raises(helm.HelmRenderError) as error:
         render(values, chart)
     assert message in str(error.value)
+
+
+def test_every_generated_alert_takes_overrides(tmp_path: Path) -> None:
+    names = {rule["alert"] for a in generated_artifacts() if is_rule_file(a)
+             for group in yaml.safe_load(a.text)["groups"] for rule in group["rules"]
+             if "alert" in rule}
+    override = {"severity": "info", "for": "1m", "labels": {"owner": "chart-test"}}
+    values = {"prometheusRule": {"enabled": True,
+                                 "alertOverrides": dict.fromkeys(names, override)}}
+    rendered = rules_by_source(objects(render(values)))
+    seen = set()
+    for groups in rendered.values():
+        for rule in (r for group in groups for r in group["rules"] if "alert" in r):
+            assert rule["for"] == "1m"
+            assert rule["labels"]["severity"] == "info"
+            assert rule["labels"]["owner"] == "chart-test"
+            seen.add(rule["alert"])
+        promtool_check_rules(groups, tmp_path)
+    assert seen == names
