@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from demo.processes import is_running, recorded
-from demo.stack import RULES, job_names
+from demo.stack import RULES, SELECTOR_KEY, job_names
 from exporters.multitarget.kinds import KINDS_BY_NAME
 from tests.harness.servers import wait_until
 
@@ -41,9 +41,9 @@ def test_demo_starts_scrapes_and_stops_everything() -> None:
             "postgres", "redis", "http-origin", "alertmanager", "perfsight", "prometheus"}
         assert all(is_running(p) for p in processes)
         jobs = job_names()
-        expected_up = {jobs["host"]}
-        if "postgres" in KINDS_BY_NAME:
-            expected_up.add(jobs["postgres"])
+        samples = ("postgres", "redis", "http")  # the kinds of the demo's sample targets
+        expected_up = {jobs["host"]} | {
+            jobs[SELECTOR_KEY[kind]] for kind in samples if kind in KINDS_BY_NAME}
 
         def targets_up() -> bool:
             body = requests.get(f"{prometheus}/api/v1/targets", timeout=5).json()
