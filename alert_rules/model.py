@@ -1,0 +1,83 @@
+"""What an alert is (metadata and runbook) and how spec overrides turn it into rule YAML."""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bundle.spec import Spec
+from exporters.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """The page runbooks/<AlertName>.md: meaning, impact, diagnosis, mitigation."""
+
+    meaning: str
+    impact: str
+    diagnose: str
+    mitigate: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert: its defaults, annotations (Go templates) and runbook."""
+
+    name: str
+    severity: str
+    for_: str
+    summary: str
+    description: str
+    dashboard: str
+    runbook: Runbook
+    threshold: float | None = None
+    threshold_meaning: str = ""
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One rule of an alert: the expression builder (given the threshold) and fixed labels."""
+
+    alert: Alert
+    expr: Callable[[float], str]
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def constant(expr: str) -> Callable[[float], str]:
+    """Return an expression builder for an alert without a threshold."""
+    return lambda _: expr
+
+
+def render_rules(spec: Spec, rules: Iterable[AlertRule]) -> list[dict[str, Any]]:
+    """Return the rule dicts of enabled alerts, overrides applied, in input order."""
+    rendered = []
+    for rule in rules:
+        alert = rule.alert
+        override = spec.override(alert.name)
+        if override.threshold is not None and alert.threshold is None:
+            raise ConfigError("perfsight.yaml", [
+                f"alerts.{alert.name}.threshold: this alert has no threshold"
+            ])
+        if not override.enabled:
+            continue
+        threshold = override.threshold if override.threshold is not None else alert.threshold
+        rendered.append({
+            "alert": alert.name,
+            "expr": rule.expr(threshold if threshold is not None else 0.0),
+            "for": override.for_ or alert.for_,
+            "labels": {
+                "severity": override.severity or alert.severity, **rule.labels,
+                **override.labels,
+            },
+            "annotations": {
+                "summary": alert.summary,
+                "description": alert.description,
+                "runbook_url": f"{spec.links.runbook_base_url}/{alert.name}.md",
+                "dashboard_url": f"{spec.links.dashboard_base_url}/d/{alert.dashboard}",
+            },
+        })
+    return rendered
+
+
+def rule_group(name: str, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return a one-group list, or nothing when every rule of the group is disabled."""
+    return [{"name": name, "rules": rules}] if rules else []

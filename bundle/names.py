@@ -1,0 +1,126 @@
+"""Every recording-rule, alert, label and dashboard name the generated rules use.
+
+Recording rules follow ``level:metric:operation``. Exporter metric names come from
+``exporters.names``; the names of metrics that *instrumented services* emit (OpenTelemetry
+semantic conventions, classic client-library defaults) live here because no perfsight exporter
+produces them.
+"""
+
+# --- labels the rules add --------------------------------------------------------------------
+LABEL_INSTANCE = "instance"
+LABEL_JOB = "job"
+LABEL_SERVICE = "service"
+LABEL_SLO = "slo"
+LABEL_WINDOW = "window"
+LABEL_SEVERITY = "severity"
+LABEL_EXPORTER = "exporter"
+LABEL_LE = "le"
+ALERTNAME = "alertname"
+ALERTS_SERIES = "ALERTS"
+LABEL_ALERTSTATE = "alertstate"
+
+SEVERITIES = ("critical", "warning", "info")
+
+# --- service metrics (not emitted by perfsight; chosen by an SLO's preset) --------------------
+OTEL_HTTP_SERVER_DURATION = "http_server_request_duration_seconds"
+OTEL_STATUS_LABEL = "http_response_status_code"
+CLASSIC_HTTP_DURATION = "http_request_duration_seconds"
+CLASSIC_HTTP_REQUESTS_TOTAL = "http_requests_total"
+CLASSIC_STATUS_LABEL = "code"
+UP = "up"
+PROBE_SUCCESS = "probe_success"  # blackbox_exporter's name, kept by perfsight's probes
+
+# --- dashboards (uids are owned by the dashboards generator; linked from every alert) -------
+DASHBOARD_RESOURCES = "perfsight-resources"
+DASHBOARD_SLOS = "perfsight-slos"
+DASHBOARD_DATABASES = "perfsight-databases"
+DASHBOARD_CACHES = "perfsight-caches"
+DASHBOARD_PROBES = "perfsight-probes"
+DASHBOARD_EXECUTIVE = "perfsight-executive"
+DASHBOARD_CAPACITY = "perfsight-capacity"
+DASHBOARD_ERRORS = "perfsight-errors"
+DASHBOARD_THROUGHPUT = "perfsight-throughput"
+DASHBOARD_RESPONSE_TIMES = "perfsight-response-times"
+
+# --- USE recording rules, per instance -------------------------------------------------------
+INSTANCE_CPU_UTILISATION = "instance:node_cpu_utilisation:rate5m"
+INSTANCE_CPU_COUNT = "instance:node_num_cpu:sum"
+INSTANCE_LOAD1_PER_CPU = "instance:node_load1_per_cpu:ratio"
+INSTANCE_PRESSURE_CPU_WAITING = "instance:node_pressure_cpu_waiting_seconds:rate5m"
+INSTANCE_MEMORY_UTILISATION = "instance:node_memory_utilisation:ratio"
+INSTANCE_PRESSURE_MEMORY_WAITING = "instance:node_pressure_memory_waiting_seconds:rate5m"
+INSTANCE_MAJOR_PAGE_FAULTS = "instance:node_vmstat_pgmajfault:rate5m"
+INSTANCE_DEVICE_DISK_IO_UTILISATION = "instance_device:node_disk_io_time_seconds:rate5m"
+INSTANCE_DEVICE_DISK_IO_SATURATION = "instance_device:node_disk_io_time_weighted_seconds:rate5m"
+INSTANCE_PRESSURE_IO_WAITING = "instance:node_pressure_io_waiting_seconds:rate5m"
+INSTANCE_MOUNTPOINT_FILESYSTEM_USAGE = "instance_mountpoint:node_filesystem_usage:ratio"
+INSTANCE_MOUNTPOINT_INODE_USAGE = "instance_mountpoint:node_filesystem_files_usage:ratio"
+INSTANCE_NETWORK_RECEIVE_BYTES = "instance:node_network_receive_bytes_excluding_lo:rate5m"
+INSTANCE_NETWORK_TRANSMIT_BYTES = "instance:node_network_transmit_bytes_excluding_lo:rate5m"
+INSTANCE_NETWORK_ERRORS = "instance:node_network_errs_excluding_lo:rate5m"
+INSTANCE_NETWORK_DROPS = "instance:node_network_drop_excluding_lo:rate5m"
+INSTANCE_FILEFD_UTILISATION = "instance:node_filefd_utilisation:ratio"
+
+# --- capacity: seconds until a finite resource runs out (absent when not shrinking) ---------
+INSTANCE_MOUNTPOINT_DISK_EXHAUSTION = "instance_mountpoint:node_filesystem_avail:exhaustion_seconds"
+INSTANCE_MOUNTPOINT_INODE_EXHAUSTION = (
+    "instance_mountpoint:node_filesystem_files_free:exhaustion_seconds"
+)
+INSTANCE_MEMORY_EXHAUSTION = "instance:node_memory_available:exhaustion_seconds"
+INSTANCE_FILEFD_EXHAUSTION = "instance:node_filefd_available:exhaustion_seconds"
+
+# --- SLOs (labels: service, slo, window) -----------------------------------------------------
+SLO_BAD_EVENTS_RATE5M = "slo:sli_bad_events:rate5m"
+SLO_EVENTS_RATE5M = "slo:sli_events:rate5m"
+SLO_OBJECTIVE = "slo:objective:ratio"
+SLO_ERROR_BUDGET = "slo:error_budget:ratio"
+SLO_ERROR_RATIO_PERIOD = "slo:sli_error:ratio_period"
+SLO_ERROR_BUDGET_REMAINING = "slo:error_budget_remaining:ratio"
+SLO_BURN_RATE = "slo:error_budget_burn:rate1h"
+SLO_BUDGET_EXHAUSTION = "slo:error_budget:exhaustion_seconds"
+
+
+def slo_error_ratio(window: str) -> str:
+    """Return the recording rule holding an SLO's error ratio over one window."""
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+# --- anomaly bands (weekly seasonality) of an SLO's traffic and error ratio ------------------
+def anomaly_baseline(recording: str) -> str:
+    """Return the rule holding a series' value at the same time last week (1h average)."""
+    return f"{recording}_baseline_1w"
+
+
+def anomaly_stddev(recording: str) -> str:
+    """Return the rule holding a series' standard deviation over the last week."""
+    return f"{recording}_stddev_1w"
+
+
+def anomaly_zscore(recording: str) -> str:
+    """Return the rule holding how many standard deviations a series is from its baseline."""
+    return f"{recording}_zscore_1w"
+
+
+# --- alerts ----------------------------------------------------------------------------------
+ALERT_EXPORTER_DOWN = "ExporterDown"
+ALERT_COLLECTOR_FAILING = "CollectorFailing"
+ALERT_CPU_SATURATED = "HostCpuSaturated"
+ALERT_MEMORY_SATURATED = "HostMemorySaturated"
+ALERT_DISK_FILLING_UP = "HostDiskFillingUp"
+ALERT_INODES_FILLING_UP = "HostInodesFillingUp"
+ALERT_DISK_IO_SATURATED = "HostDiskIOSaturated"
+ALERT_NETWORK_ERRORS = "HostNetworkErrors"
+ALERT_FDS_EXHAUSTING = "HostFileDescriptorsExhausting"
+ALERT_MEMORY_FILLING_UP = "HostMemoryFillingUp"
+ALERT_SLO_BURN_PAGE = "SLOErrorBudgetBurnFast"
+ALERT_SLO_BURN_TICKET = "SLOErrorBudgetBurnSlow"
+ALERT_SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"
+ALERT_TRAFFIC_ANOMALY = "SLOTrafficAnomaly"
+ALERT_ERROR_RATIO_ANOMALY = "SLOErrorRatioAnomaly"
+
+ALERT_NAMES = (
+    ALERT_EXPORTER_DOWN, ALERT_COLLECTOR_FAILING, ALERT_CPU_SATURATED, ALERT_MEMORY_SATURATED,
+    ALERT_DISK_FILLING_UP, ALERT_INODES_FILLING_UP, ALERT_DISK_IO_SATURATED, ALERT_NETWORK_ERRORS,
+    ALERT_FDS_EXHAUSTING, ALERT_MEMORY_FILLING_UP, ALERT_SLO_BURN_PAGE, ALERT_SLO_BURN_TICKET,
+    ALERT_SLO_BUDGET_EXHAUSTED, ALERT_TRAFFIC_ANOMALY, ALERT_ERROR_RATIO_ANOMALY,
+)

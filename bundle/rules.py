@@ -1,0 +1,29 @@
+"""Every rule artifact from perfsight.yaml: rules, alerts, runbooks, Alertmanager config."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from alert_rules import anomaly as anomaly_alerts
+from alert_rules import slo as slo_alerts
+from alert_rules import system as system_alerts
+from bundle.artifacts import Artifact
+from recording_rules import anomaly as anomaly_records
+from recording_rules import capacity as capacity_records
+from recording_rules import slo as slo_records
+from recording_rules import use as use_records
+
+RULE_GENERATORS = (
+    use_records.generate,
+    slo_records.generate,
+    capacity_records.generate,
+    anomaly_records.generate,
+    system_alerts.generate,
+    slo_alerts.generate,
+    anomaly_alerts.generate,
+)
+
+
+def rule_artifacts(root: Path) -> Iterator[Artifact]:
+    """Run the rule generators in order."""
+    for generator in RULE_GENERATORS:
+        yield from generator(root)
