@@ -416,9 +416,8 @@ def test_promtool_check_metrics_is_clean_apart_from_postgres_exporter_names(
     print(f"\npromtool: {len(problems)} warnings, all on postgres_exporter's own names")
 
 
-@pytest.fixture(scope="module")
-def postgres_exporter_text(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> str:
-    workdir = tmp_path_factory.mktemp("postgres_exporter")
+def scrape_postgres_exporter(pg: Postgres, workdir: Path) -> str:
+    """Run Debian's postgres_exporter against pg and return one scrape."""
     port = free_port()
     dsn = (f"host=127.0.0.1 port={pg.port} user=postgres password={pg.password} "
            "dbname=postgres sslmode=disable")
@@ -436,15 +435,26 @@ def postgres_exporter_text(pg: Postgres, tmp_path_factory: pytest.TempPathFactor
         server.stop()
 
 
+@pytest.fixture(scope="module")
+def postgres_exporter_text(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return scrape_postgres_exporter(pg, tmp_path_factory.mktemp("postgres_exporter"))
+
+
+def shapes_without_server_label(text: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """Family shapes; postgres_exporter's `server` label (its DSN's host:port) left out.
+
+    Under /probe the target is Prometheus' `instance` label instead.
+    """
+    shapes = family_shapes(text)
+    return {name: (kind, labels - {"server"}) for name, (kind, labels) in shapes.items()}
+
+
 def test_shared_metrics_match_postgres_exporter(
     exporter: Exporter, postgres_exporter_text: str
 ) -> None:
     response, _elapsed = exporter.probe("main")
     ours = family_shapes(response.text)
-    # postgres_exporter labels every series with `server` (its DSN's host:port); under /probe
-    # the target is Prometheus' `instance` label instead
-    theirs = {name: (kind, labels - {"server"})
-              for name, (kind, labels) in family_shapes(postgres_exporter_text).items()}
+    theirs = shapes_without_server_label(postgres_exporter_text)
     shared = sorted(set(ours) & set(theirs))
     mismatched = {name: (theirs[name], ours[name]) for name in shared if theirs[name] != ours[name]}
     print(f"\n{len(shared)} metric families shared with postgres_exporter, all matching")
@@ -477,3 +487,47 @@ def test_prometheus_scrapes_probe_with_the_readme_relabeling(
         )
         assert series[0]["metric"]["instance"] == "main"
         assert prometheus.query(f"{names.PG_UP} == 1")
+
+
+# --- replication: a real streaming standby -------------------------------------------------------
+
+
+def test_replication_lag_on_primary_and_standby(pg: Postgres, tmp_path: Path) -> None:
+    with running_postgres(preload_statements=True, standby_of=pg) as standby:
+        password = password_file(tmp_path, "pw", pg.password)
+        modules = {"pg": module(user="postgres", password=password)}
+        targets = {"primary": (pg.address, "pg"), "standby": (standby.address, "pg")}
+        with exporter_for(tmp_path, modules, targets) as exporter:
+            lag_bytes = names.PG_STAT_REPLICATION_PG_WAL_LSN_DIFF
+            wait_until(lambda: bool(exporter.values("primary").get(lag_bytes)), 10,
+                       "the standby to stream")
+            (labels,) = exporter.values("primary")[lag_bytes]
+            assert dict(labels)["state"] == "streaming"
+            standby_values = exporter.values("standby")
+            assert one(standby_values, names.PG_REPLICATION_IS_REPLICA) == 1
+            assert one(standby_values, names.PG_REPLICATION_LAG_SECONDS) >= 0
+            assert names.PG_STAT_REPLICATION_PG_WAL_LSN_DIFF not in standby_values
+
+            standby.execute("SELECT pg_wal_replay_pause()")
+            try:
+                pg.execute("INSERT INTO load SELECT g, g FROM generate_series(100001, 101000) g")
+                wait_until(lambda: one(exporter.values("primary"), lag_bytes, **dict(labels)) > 0
+                           and one(exporter.values("standby"),
+                                   names.PG_REPLICATION_REPLAY_LAG_BYTES) > 0,
+                           10, "replay lag while replay is paused")
+            finally:
+                standby.execute("SELECT pg_wal_replay_resume()")
+                pg.execute("DELETE FROM load WHERE id > 100000")
+            wait_until(lambda: one(exporter.values("standby"),
+                                   names.PG_REPLICATION_REPLAY_LAG_BYTES) == 0,
+                       10, "the standby to catch up")
+            primary_text = exporter.probe("primary")[0].text
+        theirs = shapes_without_server_label(scrape_postgres_exporter(pg, tmp_path))
+    ours = family_shapes(primary_text)
+    replication = sorted(name for name in set(ours) & set(theirs)
+                         if name.startswith("pg_stat_replication"))
+    assert replication, "postgres_exporter shares no pg_stat_replication family"
+    print(f"\nwith a standby attached, shared and matching: {replication} {ours[replication[0]]}")
+    mismatched = {name: (theirs[name], ours[name]) for name in replication
+                  if theirs[name] != ours[name]}
+    assert mismatched == {}

@@ -31,15 +31,21 @@ def _as_postgres(*argv: str) -> list[str]:
 class Postgres:
     """One PostgreSQL cluster: initialised once, started, stopped, crashed and restarted."""
 
-    def __init__(self, workdir: Path, *, preload_statements: bool) -> None:
+    def __init__(
+        self, workdir: Path, *, preload_statements: bool, primary: "Postgres | None" = None
+    ) -> None:
         self.workdir = workdir
         self.datadir = workdir / "data"
         self.socket_dir = workdir
         self.port = free_port()
-        self.password = secrets.token_urlsafe(16)
         self.preload_statements = preload_statements
         self._server: Server | None = None
-        self._initdb()
+        if primary is None:
+            self.password = secrets.token_urlsafe(16)
+            self._initdb()
+        else:
+            self.password = primary.password
+            self._clone(primary)
 
     @property
     def address(self) -> str:
@@ -61,6 +67,17 @@ class Postgres:
             check=True, capture_output=True, cwd=self.workdir,
         )
         pwfile.unlink()
+
+    def _clone(self, primary: "Postgres") -> None:
+        """Copy a running primary with pg_basebackup; -R makes the copy stream from it."""
+        subprocess.run(
+            _as_postgres(
+                str(PG_BIN / "pg_basebackup"), "-h", str(primary.socket_dir),
+                "-p", str(primary.port), "-U", SUPERUSER, "-D", str(self.datadir), "-R",
+                "-X", "stream", "--checkpoint=fast", "--no-sync",
+            ),
+            check=True, capture_output=True, cwd=self.workdir,
+        )
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
@@ -114,14 +131,16 @@ class Postgres:
 
 
 @contextmanager
-def running_postgres(*, preload_statements: bool = False) -> Iterator[Postgres]:
-    """Initialise and start a cluster in a fresh temp dir owned by `postgres`; always remove it."""
+def running_postgres(
+    *, preload_statements: bool = False, standby_of: Postgres | None = None
+) -> Iterator[Postgres]:
+    """Start a new cluster (or a streaming standby of one) in a temp dir; always remove it."""
     workdir = Path(tempfile.mkdtemp(prefix="perfsight-pg-"))
     account = pwd.getpwnam(OS_USER)
     os.chown(workdir, account.pw_uid, account.pw_gid)
     server: Postgres | None = None
     try:
-        server = Postgres(workdir, preload_statements=preload_statements)
+        server = Postgres(workdir, preload_statements=preload_statements, primary=standby_of)
         server.start()
         yield server
     finally:
