@@ -398,6 +398,17 @@ def test_crash_then_restart_recovers_and_unloaded_extension_is_absent(
             assert crashy.password not in log
 
 
+def test_embedded_module_works_from_the_libpq_environment(
+    pg: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGUSER", "postgres")
+    monkeypatch.setenv("PGPASSWORD", pg.password)  # inherited by the exporter process
+    with exporter_for(tmp_path, {}, {"db": (pg.address, "postgres")}) as exporter:
+        values = exporter.values("db", "postgres")
+        assert one(values, names.PG_UP) == 1
+        assert pg.password not in exporter.log()
+
+
 # --- lint and compatibility ----------------------------------------------------------------------
 
 
