@@ -35,6 +35,16 @@ def deployment_artifacts(root: Path) -> Iterator[Artifact]:
         yield Artifact(str(CHART_DASHBOARDS / PurePosixPath(artifact.path).name), artifact.text)
     yield chart_readme(root / str(CHART))
     yield from mixin_data(rules, dashboards)
+    yield Artifact(str(MIXIN_GENERATED / "selectors.json"),
+                   render_json({"selectors": spec_selectors(root)}))
+
+
+def spec_selectors(root: Path) -> dict[str, str]:
+    """Return the selectors perfsight.yaml sets (exporter -> label matchers), as written."""
+    path = root / "perfsight.yaml"
+    spec = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    selectors = (spec or {}).get("selectors") or {}
+    return {str(key): str(value) for key, value in selectors.items()}
 
 
 def is_rule_file(artifact: Artifact) -> bool:

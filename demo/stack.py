@@ -16,6 +16,7 @@ import redis
 import yaml
 
 from bundle.artifacts import is_generated
+from bundle.deployment import spec_selectors
 from demo.processes import Started, is_running, recorded, spawn, stop, wait_ready
 from exporters.multitarget.kinds import KINDS_BY_NAME
 from tests.harness.servers import free_port, http_ok, require_binary
@@ -23,7 +24,6 @@ from tests.harness.servers import free_port, http_ok, require_binary
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "helm" / "perfsight" / "files" / "rules"  # the generated rule files, copied there
 ALERTMANAGER_DIR = ROOT / "alertmanager"
-SPEC = ROOT / "perfsight.yaml"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_OS_USER = "postgres"
 READY_TIMEOUT = 60.0
@@ -236,11 +236,9 @@ def start_prometheus(stack: Stack, exporter: str, targets: list[SampleTarget]) -
 def job_names() -> dict[str, str]:
     """Return the job name of each selector in perfsight.yaml (default: the key itself)."""
     keys = {"host", *SELECTOR_KEY.values()}
-    spec = yaml.safe_load(SPEC.read_text()) if SPEC.exists() else None
-    selectors = (spec or {}).get("selectors") or {}
     names = {key: key for key in keys}
-    for key, selector in selectors.items():
-        match = re.search(r'job="([^"]+)"', str(selector))
+    for key, selector in spec_selectors(ROOT).items():
+        match = re.search(r'job="([^"]+)"', selector)
         if match:
             names[key] = match[1]
     return names

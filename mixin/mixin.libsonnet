@@ -22,11 +22,20 @@ local rewriteQueries(value, replacements) =
   else if std.isArray(value) then [rewriteQueries(item, replacements) for item in value]
   else value;
 
+local generatedSelectors = (import 'generated/selectors.json').selectors;
+
+// Old text -> new text: changed selectors first, then the explicit replacements.
+local replacementsOf(config) = {
+  [generatedSelectors[key]]: config.selectors[key]
+  for key in std.objectFields(generatedSelectors)
+  if std.objectHas(config.selectors, key) && config.selectors[key] != generatedSelectors[key]
+} + config.selectorReplacements;
+
 local rewriteGroups(groups, config) = [
   group {
     rules: [
       rule
-      + { expr: replaceAll(rule.expr, config.selectorReplacements) }
+      + { expr: replaceAll(rule.expr, replacementsOf(config)) }
       + (if std.objectHas(rule, 'alert') && config.alertLabels != {}
          then { labels+: config.alertLabels } else {})
       for rule in group.rules
@@ -39,9 +48,9 @@ local rewriteGroups(groups, config) = [
   prometheusAlerts+:: { groups+: rewriteGroups(alerts.groups, $._config) },
   prometheusRules+:: { groups+: rewriteGroups(rules.groups, $._config) },
   grafanaDashboards+:: {
-    [name]: if $._config.selectorReplacements == {}
+    [name]: if replacementsOf($._config) == {}
     then dashboards.dashboards[name]
-    else rewriteQueries(dashboards.dashboards[name], $._config.selectorReplacements)
+    else rewriteQueries(dashboards.dashboards[name], replacementsOf($._config))
     for name in std.objectFields(dashboards.dashboards)
   },
 }

@@ -10,7 +10,7 @@ import _jsonnet
 import yaml
 
 from bundle.artifacts import render_json
-from bundle.deployment import is_dashboard, is_rule_file
+from bundle.deployment import is_dashboard, is_rule_file, spec_selectors
 from bundle.generate import generate_all
 from tests.harness.servers import require_binary
 
@@ -70,6 +70,27 @@ def test_mixin_reproduces_generated_rules_and_dashboards(tmp_path: Path) -> None
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_selectors_default_to_the_spec_and_rewrite_every_expression() -> None:
+    groups = yaml.safe_load(FIXTURE_RULES.read_text())["groups"]
+    generated = {
+        "alerts.json": render_json({"groups": groups}),
+        "rules.json": render_json({"groups": []}),
+        "dashboards.json": render_json({"dashboards": {}}),
+        "selectors.json": render_json({"selectors": {"host": 'job="perfsight"',
+                                                     "redis": 'job="redis"'}}),
+    }
+    unchanged = evaluate({}, generated)
+    assert unchanged["alerts"]["groups"] == groups
+    mixin = evaluate({"selectors": {"host": 'job="node", cluster="eu"'}}, generated)
+    exprs = {r.get("alert", r.get("record")): r["expr"]
+             for g in mixin["alerts"]["groups"] for r in g["rules"]}
+    assert exprs["FixtureExporterDown"] == 'up{job="node", cluster="eu"} == 0'
+    assert exprs["FixtureExporterAbsent"] == 'absent(up{job="node", cluster="eu"})'
+    assert all('job="perfsight"' not in expr for expr in exprs.values())
+    on_disk = json.loads((MIXIN / "generated" / "selectors.json").read_text())["selectors"]
+    assert on_disk == spec_selectors(ROOT)
+
+
 def test_config_rewrites_selectors_and_adds_alert_labels() -> None:
     groups = yaml.safe_load(FIXTURE_RULES.read_text())["groups"]
     dashboard = {"panels": [{"targets": [{"expr": 'up{job="perfsight"}', "legendFormat": "job"}]}],
@@ -78,13 +99,15 @@ def test_config_rewrites_selectors_and_adds_alert_labels() -> None:
         "alerts.json": render_json({"groups": groups}),
         "rules.json": render_json({"groups": []}),
         "dashboards.json": render_json({"dashboards": {"host.json": dashboard}}),
+        "selectors.json": render_json({"selectors": {}}),
     }
     config = {"selectorReplacements": {'job="perfsight"': 'job="node"'},
               "alertLabels": {"team": "db"}}
     mixin = evaluate(config, generated)
     rules = [r for g in mixin["alerts"]["groups"] for r in g["rules"]]
-    alert_exprs = [r["expr"] for r in rules if "alert" in r]
-    assert alert_exprs[1:] == ['up{job="node"} == 0', 'absent(up{job="node"})']
+    alert_exprs = {r["alert"]: r["expr"] for r in rules if "alert" in r}
+    assert alert_exprs["FixtureExporterDown"] == 'up{job="node"} == 0'
+    assert alert_exprs["FixtureExporterAbsent"] == 'absent(up{job="node"})'
     assert all(r["labels"]["team"] == "db" for r in rules if "alert" in r)
     assert "team" not in next(r for r in rules if "record" in r).get("labels", {})
     (host,) = mixin["dashboards"].values()
