@@ -27,6 +27,13 @@ class Prometheus:
         result: list[dict[str, Any]] = body["data"]["result"]
         return result
 
+    def query_range(self, expr: str, start: float, end: float, step: float) -> dict[str, Any]:
+        """Run a range query and return the whole API answer (status, data or error)."""
+        params: dict[str, str | float] = {"query": expr, "start": start, "end": end, "step": step}
+        response = requests.get(f"{self.url}/api/v1/query_range", params=params, timeout=30)
+        answer: dict[str, Any] = response.json()
+        return answer
+
     def active_targets(self) -> list[dict[str, Any]]:
         """Return the active scrape targets."""
         response = requests.get(f"{self.url}/api/v1/targets", timeout=10)
@@ -54,13 +61,15 @@ class Prometheus:
 
 @contextmanager
 def running_prometheus(
-    workdir: Path, scrape_configs: Sequence[dict[str, Any]], interval: str = "1s"
+    workdir: Path, scrape_configs: Sequence[dict[str, Any]], interval: str = "1s",
+    rule_files: Sequence[Path] = (),
 ) -> Iterator[Prometheus]:
     """Start Prometheus on a random 127.0.0.1 port with a temp TSDB; stop it afterwards."""
     port = free_port()
     config = {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
         "scrape_configs": list(scrape_configs),
+        "rule_files": [str(path) for path in rule_files],
     }
     config_path = workdir / "prometheus.yml"
     config_path.write_text(yaml.safe_dump(config))

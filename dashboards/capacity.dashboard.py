@@ -1,0 +1,110 @@
+"""Capacity planning: time to exhaustion, forecast against actual, headroom, growth projection."""
+
+from pathlib import Path
+
+from bundle import names as rn
+from bundle.durations import format_duration
+from bundle.spec import spec_of
+from dashboards.selectors import FILESYSTEMS, HOSTS
+from dashboards.style import (
+    RED,
+    Dashboard,
+    Query,
+    Row,
+    Threshold,
+    bargauge,
+    table,
+    timeseries,
+)
+from exporters import names as n
+
+CAPACITY = spec_of(Path(__file__).resolve().parent.parent).capacity
+LOOKBACK = format_duration(CAPACITY.lookback_seconds)
+AVAIL = f"{n.NODE_FILESYSTEM_AVAIL_BYTES}{{{FILESYSTEMS}}}"
+SIZE = f"{n.NODE_FILESYSTEM_SIZE_BYTES}{{{FILESYSTEMS}}}"
+
+
+def exhaustion(record: str, resource: str) -> str:
+    """Return a recorded time to exhaustion, labelled with its resource, worst per instance."""
+    return (f'label_replace(min by (job, instance) ({record}{{{HOSTS}}}), "resource", '
+            f'"{resource}", "", "")')
+
+
+# (recording rule, resource name, spec horizon key)
+RESOURCES = (
+    (rn.INSTANCE_MOUNTPOINT_DISK_EXHAUSTION, "disk space", "disk"),
+    (rn.INSTANCE_MOUNTPOINT_INODE_EXHAUSTION, "inodes", "inodes"),
+    (rn.INSTANCE_MEMORY_EXHAUSTION, "memory", "memory"),
+    (rn.INSTANCE_FILEFD_EXHAUSTION, "file descriptors", "fds"),
+)
+SHORTEST_HORIZON = min(CAPACITY.horizons[key] for _, _, key in RESOURCES)
+HEADROOM = (
+    (rn.INSTANCE_CPU_UTILISATION, "cpu"),
+    (rn.INSTANCE_MEMORY_UTILISATION, "memory"),
+    (rn.INSTANCE_MOUNTPOINT_FILESYSTEM_USAGE, "disk space"),
+    (rn.INSTANCE_FILEFD_UTILISATION, "file descriptors"),
+)
+
+runway = Row(
+    "Time to exhaustion",
+    table("Time to exhaustion", "Per instance and finite resource: predicted time until it "
+          f"runs out, from a linear fit over the last {LOOKBACK} (the spec's capacity "
+          "lookback). Only shrinking resources are listed.", "s",
+          Query(" or ".join(exhaustion(r, name) for r, name, _ in RESOURCES), "runway"),
+          thresholds=[Threshold(SHORTEST_HORIZON, "orange")], width=12),
+    timeseries("Time to exhaustion over time", "How the predicted runway of each shrinking "
+               "resource changes; lines below the dashed horizon are alerted.", "s",
+               *(Query(f"min by (instance) ({r}{{{HOSTS}}})", f"{{{{instance}}}} {name}")
+                 for r, name, _ in RESOURCES),
+               thresholds=[Threshold(SHORTEST_HORIZON)], width=12),
+)
+
+forecast = Row(
+    "Forecast vs actual",
+    timeseries("Disk space: forecast vs actual", f"Available bytes now, and what a linear fit "
+               f"over the {LOOKBACK} before the last hour predicted for now: the gap is the "
+               "forecast error.", "bytes",
+               Query(f"sum by (instance) ({AVAIL})", "{{instance}} actual"),
+               Query(f"sum by (instance) (predict_linear({AVAIL}[{LOOKBACK}] offset 1h, 3600))",
+                     "{{instance}} forecast"), width=12),
+    timeseries("Memory: forecast vs actual", "Available memory now, and the linear-fit "
+               "forecast made an hour ago.", "bytes",
+               Query(f"{n.NODE_MEMORY_MEMAVAILABLE_BYTES}{{{HOSTS}}}", "{{instance}} actual"),
+               Query(f"predict_linear({n.NODE_MEMORY_MEMAVAILABLE_BYTES}{{{HOSTS}}}[{LOOKBACK}]"
+                     " offset 1h, 3600)", "{{instance}} forecast"), width=12),
+)
+
+headroom = Row(
+    "Headroom and growth",
+    bargauge("Least headroom", "Per instance and resource, the share still free (1 - "
+             "utilisation); the smallest first.", "percentunit",
+             Query("bottomk(10, " + " or ".join(
+                 f'label_replace(1 - max by (job, instance) ({r}{{{HOSTS}}}), "resource", '
+                 f'"{name}", "", "")' for r, name in HEADROOM) + ")",
+                 "{{instance}} {{resource}}"),
+             maximum=1, base=RED, thresholds=[Threshold(0.1, "orange"), Threshold(0.3, "green")]),
+    timeseries("Disk used: growth projection", "Used bytes per instance and where the trend "
+               f"of the last {LOOKBACK} puts them one disk horizon "
+               f"({format_duration(CAPACITY.horizons['disk'])}) from now.", "bytes",
+               Query(f"sum by (instance) ({SIZE} - {AVAIL})", "{{instance}} used"),
+               Query(f"sum by (instance) ({SIZE}) - sum by (instance) (predict_linear({AVAIL}"
+                     f"[{LOOKBACK}], {CAPACITY.horizons['disk']}))", "{{instance}} projected"),
+               width=8),
+    timeseries("Memory used: growth projection", "Used memory per instance and its projection "
+               f"one memory horizon ({format_duration(CAPACITY.horizons['memory'])}) ahead.",
+               "bytes",
+               Query(f"{n.NODE_MEMORY_MEMTOTAL_BYTES}{{{HOSTS}}}"
+                     f" - {n.NODE_MEMORY_MEMAVAILABLE_BYTES}{{{HOSTS}}}", "{{instance}} used"),
+               Query(f"{n.NODE_MEMORY_MEMTOTAL_BYTES}{{{HOSTS}}} - predict_linear("
+                     f"{n.NODE_MEMORY_MEMAVAILABLE_BYTES}{{{HOSTS}}}[{LOOKBACK}], "
+                     f"{CAPACITY.horizons['memory']})", "{{instance}} projected"), width=8),
+)
+
+dashboard = Dashboard(
+    uid=rn.DASHBOARD_CAPACITY,
+    title="perfsight / Capacity planning",
+    description="When each finite resource runs out at its current trend, how good the "
+                "forecasts were, and how much headroom is left.",
+    tags=("capacity",),
+    rows=(runway, forecast, headroom),
+)

@@ -1,0 +1,108 @@
+"""PromQL over instrumented services' HTTP metrics, for both conventions the spec's presets know.
+
+A service exposes either the classic client-library names (``http_requests_total{code}``,
+``http_request_duration_seconds{handler}``) or OpenTelemetry's
+(``http_server_request_duration_seconds{http_response_status_code, http_route}``); each query
+here asks for both, joined with ``or``, so a panel shows whichever the service emits.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bundle import names as rn
+from bundle.promql import le_matcher
+from dashboards.style import RATE
+
+SERVICE_JOBS = 'job=~"$job"'
+# route label of each convention (the classic one is prometheus_client's and promhttp's)
+CLASSIC_ROUTE_LABEL = "handler"
+OTEL_ROUTE_LABEL = "http_route"
+
+
+@dataclass(frozen=True)
+class Convention:
+    """Where one naming convention keeps requests, durations, status and route."""
+
+    requests: str
+    duration: str
+    status: str
+    route: str
+
+
+CLASSIC = Convention(rn.CLASSIC_HTTP_REQUESTS_TOTAL, rn.CLASSIC_HTTP_DURATION,
+                     rn.CLASSIC_STATUS_LABEL, CLASSIC_ROUTE_LABEL)
+OTEL = Convention(f"{rn.OTEL_HTTP_SERVER_DURATION}_count", rn.OTEL_HTTP_SERVER_DURATION,
+                  rn.OTEL_STATUS_LABEL, OTEL_ROUTE_LABEL)
+
+
+def either(query: Callable[[Convention], str]) -> str:
+    """Return the query for the classic names, or else for OpenTelemetry's."""
+    return f"({query(CLASSIC)}) or ({query(OTEL)})"
+
+
+def _route(c: Convention, expr: str) -> str:
+    """Copy the convention's route label into ``route`` so both read alike."""
+    return f'label_replace({expr}, "route", "$1", "{c.route}", "(.*)")'
+
+
+def request_rate(by: str, window: str = RATE, offset: str = "") -> str:
+    """Return requests per second summed by the given labels."""
+    shift = f" offset {offset}" if offset else ""
+    return either(lambda c: f"sum by ({by}) (rate({c.requests}{{{SERVICE_JOBS}}}"
+                            f"[{window}]{shift}))")
+
+
+def error_rate(by: str, window: str = RATE) -> str:
+    """Return 5xx responses per second summed by the given labels."""
+    return either(lambda c: f'sum by ({by}) (rate({c.requests}{{{SERVICE_JOBS},'
+                            f'{c.status}=~"5.."}}[{window}]))')
+
+
+def error_ratio(by: str, window: str = RATE, offset: str = "") -> str:
+    """Return the share of responses that are 5xx, by the given labels."""
+    shift = f" offset {offset}" if offset else ""
+    return either(lambda c: f'sum by ({by}) (rate({c.requests}{{{SERVICE_JOBS},'
+                            f'{c.status}=~"5.."}}[{window}]{shift})) / sum by ({by}) '
+                            f"(rate({c.requests}{{{SERVICE_JOBS}}}[{window}]{shift}))")
+
+
+def status_class_rate(by: str) -> str:
+    """Return responses per second by status class (``2xx``, ``4xx``, …) and the given labels."""
+    return either(lambda c: f"sum by ({by}, status_class) (label_replace(rate({c.requests}"
+                            f'{{{SERVICE_JOBS}}}[{RATE}]), "status_class", "${{1}}xx", '
+                            f'"{c.status}", "(.).."))')
+
+
+def route_rate(by: str, errors_only: bool = False) -> str:
+    """Return requests (or 5xx responses) per second by route and the given labels."""
+
+    def query(c: Convention) -> str:
+        errors = f',{c.status}=~"5.."' if errors_only else ""
+        rate = f"rate({c.requests}{{{SERVICE_JOBS}{errors}}}[{RATE}])"
+        return f"sum by ({by}, route) ({_route(c, rate)})"
+
+    return either(query)
+
+
+def bucket_rate(by: str = "le", window: str = RATE, offset: str = "") -> str:
+    """Return histogram bucket rates summed by the given labels (``le`` included)."""
+    shift = f" offset {offset}" if offset else ""
+
+    def query(c: Convention) -> str:
+        rate = f"rate({c.duration}_bucket{{{SERVICE_JOBS}}}[{window}]{shift})"
+        return f"sum by ({by}) ({_route(c, rate)})"
+
+    return either(query)
+
+
+def quantile(q: float, by: str, window: str = RATE, offset: str = "") -> str:
+    """Return the q-quantile of request duration by the given labels."""
+    buckets = bucket_rate(f"le, {by}" if by else "le", window, offset)
+    return f"histogram_quantile({q}, {buckets})"
+
+
+def share_faster_than(seconds: float, by: str) -> str:
+    """Return the share of requests served within ``seconds`` (a bucket bound), by labels."""
+    return either(lambda c: f'sum by ({by}) (rate({c.duration}_bucket{{{SERVICE_JOBS},'
+                            f'le=~"{le_matcher(seconds)}"}}[{RATE}])) / sum by ({by}) '
+                            f"(rate({c.duration}_count{{{SERVICE_JOBS}}}[{RATE}]))")

@@ -1,0 +1,75 @@
+"""Throughput: request and event rates, data transfer, concurrency, peaks, spread, growth."""
+
+from bundle import names as rn
+from dashboards import requests
+from dashboards.selectors import HOSTS, SERVICES
+from dashboards.style import (
+    INSTANCE,
+    JOB,
+    RATE,
+    SERVICE,
+    Dashboard,
+    Query,
+    Row,
+    bargauge,
+    stat,
+    timeseries,
+)
+from exporters import names as n
+
+requests_row = Row(
+    "Requests",
+    stat("Requests per second (all jobs)", "Requests per second served by the selected jobs.",
+         "reqps", requests.request_rate(""), width=4, height=8),
+    stat("Peak requests per second", "Highest request rate of the selected jobs within the "
+         "dashboard's time range.", "reqps",
+         f"max_over_time(({requests.request_rate('')})[$__range:])", width=4, height=8),
+    timeseries("Requests per second by job", "Request rate of each instrumented job.", "reqps",
+               Query(requests.request_rate("job"), "{{job}}"), width=16),
+    timeseries("Requests per second by route", "Request rate of each route (top 10).", "reqps",
+               Query(f"topk(10, {requests.route_rate('job')})", "{{job}} {{route}}"),
+               width=12),
+    timeseries("SLO events per second", "Events each SLO counts (requests or probes), from the "
+               "SLO recording rules.", "ops",
+               Query(f"max by (service, slo) ({rn.SLO_EVENTS_RATE5M}{{{SERVICES}}})",
+                     "{{service}} {{slo}}"), width=12),
+)
+
+spread = Row(
+    "Load distribution and growth",
+    bargauge("Load per instance", "Request rate of each instance of the selected jobs: an "
+             "even spread means the load balancer works.", "reqps",
+             Query(requests.request_rate("job, instance"), "{{job}} {{instance}}"), width=8),
+    timeseries("Growth: today vs yesterday", "Request rate over 1h windows per job, now and "
+               "24 hours earlier.", "reqps",
+               Query(requests.request_rate("job", "1h"), "{{job}}"),
+               Query(requests.request_rate("job", "1h", offset="1d"), "{{job}} yesterday"),
+               width=16),
+)
+
+transfer = Row(
+    "Data transfer and concurrency",
+    timeseries("Network throughput", "Bytes received (positive) and sent (negative) per second "
+               "per instance, loopback excluded (USE recording rules).", "Bps",
+               Query(f"{rn.INSTANCE_NETWORK_RECEIVE_BYTES}{{{HOSTS}}}", "in {{instance}}"),
+               Query(f"-{rn.INSTANCE_NETWORK_TRANSMIT_BYTES}{{{HOSTS}}}", "out {{instance}}")),
+    timeseries("Disk throughput", "Bytes read and written per second per instance.", "Bps",
+               Query(f"sum by (instance) (rate({n.NODE_DISK_READ_BYTES_TOTAL}{{{HOSTS}}}"
+                     f"[{RATE}]))", "read {{instance}}"),
+               Query(f"-sum by (instance) (rate({n.NODE_DISK_WRITTEN_BYTES_TOTAL}{{{HOSTS}}}"
+                     f"[{RATE}]))", "write {{instance}}")),
+    timeseries("Concurrency: established TCP connections", "Open established TCP connections "
+               "per instance: concurrent clients and upstream connections.", "short",
+               Query(f'sum by (instance) ({n.NODE_TCP_CONNECTION_STATES}{{{HOSTS},'
+                     f'state="established"}})', "{{instance}}")),
+)
+
+dashboard = Dashboard(
+    uid=rn.DASHBOARD_THROUGHPUT,
+    title="perfsight / Throughput",
+    description="How much work the services and hosts do: request and event rates, bytes "
+                "moved, concurrent connections, peaks and growth.",
+    tags=("throughput", "red"),
+    variables=(JOB, INSTANCE, SERVICE),
+    rows=(requests_row, spread, transfer),
+)
