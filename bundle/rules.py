@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from pathlib import Path
 
+from alert_rules import alertmanager_config, runbooks
 from alert_rules import anomaly as anomaly_alerts
 from alert_rules import slo as slo_alerts
 from alert_rules import system as system_alerts
@@ -20,6 +21,8 @@ RULE_GENERATORS = (
     system_alerts.generate,
     slo_alerts.generate,
     anomaly_alerts.generate,
+    runbooks.generate,
+    alertmanager_config.generate,
 )
 
 

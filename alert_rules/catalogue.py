@@ -1,0 +1,6 @@
+"""Every alert the bundle defines, for runbooks and coverage checks."""
+
+from alert_rules import anomaly, slo, system
+from alert_rules.model import Alert
+
+ALERTS: tuple[Alert, ...] = system.ALERTS + slo.ALERTS + anomaly.ALERTS
