@@ -19,8 +19,9 @@ from exporters.names import postgres as names
 from tests.harness.exporter import running_exporter
 from tests.harness.exposition import family_shapes
 from tests.harness.postgres import Postgres, running_postgres
+from tests.harness.postgres_exporter import running_postgres_exporter
 from tests.harness.prometheus import running_prometheus
-from tests.harness.servers import Server, free_port, http_ok, require_binary, wait_until
+from tests.harness.servers import free_port, require_binary, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -429,21 +430,10 @@ def test_promtool_check_metrics_is_clean_apart_from_postgres_exporter_names(
 
 def scrape_postgres_exporter(pg: Postgres, workdir: Path) -> str:
     """Run Debian's postgres_exporter against pg and return one scrape."""
-    port = free_port()
-    dsn = (f"host=127.0.0.1 port={pg.port} user=postgres password={pg.password} "
-           "dbname=postgres sslmode=disable")
-    server = Server(
-        "postgres_exporter",
-        [require_binary("prometheus-postgres-exporter"), f"--web.listen-address=127.0.0.1:{port}"],
-        workdir, env={"DATA_SOURCE_NAME": dsn},
-    )
-    try:
-        server.wait_ready(http_ok(f"http://127.0.0.1:{port}/metrics"))
-        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-        assert "pg_up 1" in text, server.log()
-        return text
-    finally:
-        server.stop()
+    with running_postgres_exporter(pg, workdir) as url:
+        text = requests.get(f"{url}/metrics", timeout=10).text
+    assert "pg_up 1" in text
+    return text
 
 
 @pytest.fixture(scope="module")
