@@ -1,5 +1,6 @@
 """Resources (USE): utilisation, saturation and errors of CPU, memory, disks and network."""
 
+from alert_rules import system as alerts
 from bundle import names as rules
 from dashboards.selectors import FILESYSTEMS, HOSTS
 from dashboards.style import (
@@ -13,6 +14,7 @@ from dashboards.style import (
     table,
     timeseries,
 )
+from dashboards.thresholds import alert_line
 from exporters import names as n
 
 DISK = f'{HOSTS},device!~"dm-.*|loop.*"'
@@ -38,10 +40,9 @@ overview = Row(
          "percentunit",
          f"1 - sum({n.NODE_MEMORY_MEMAVAILABLE_BYTES}{{{HOSTS}}})"
          f" / sum({n.NODE_MEMORY_MEMTOTAL_BYTES}{{{HOSTS}}})",
-         thresholds=[Threshold(0.8, "orange"), Threshold(0.9)]),
+         thresholds=[alert_line(alerts.MEMORY_SATURATED)]),
     stat("Fullest filesystem", "Highest space usage of any filesystem of the selected instances.",
-         "percentunit", f"max({FS_USED})",
-         thresholds=[Threshold(0.8, "orange"), Threshold(0.9)]),
+         "percentunit", f"max({FS_USED})", thresholds=[alert_line(alerts.DISK_FILLING_UP)]),
     stat("Load per core (max)", "Highest 1-minute load average divided by the instance's "
          "cores.", "short", f"max({recorded(rules.INSTANCE_LOAD1_PER_CPU)})",
          thresholds=[Threshold(1, "orange"), Threshold(2)]),
@@ -63,7 +64,8 @@ cpu = Row(
     timeseries("CPU saturation: pressure",
                "Share of wall time in which some runnable task waited for a CPU (PSI).",
                "percentunit",
-               Query(recorded(rules.INSTANCE_PRESSURE_CPU_WAITING), BY_INSTANCE)),
+               Query(recorded(rules.INSTANCE_PRESSURE_CPU_WAITING), BY_INSTANCE),
+               thresholds=[alert_line(alerts.CPU_SATURATED)]),
     timeseries("CPU time by mode", "CPU seconds per second spent in each mode, all cores.",
                "short",
                Query(f'sum by (mode) (rate({n.NODE_CPU_SECONDS_TOTAL}{{{HOSTS},mode!="idle"}}'
@@ -78,7 +80,7 @@ memory = Row(
     "Memory",
     timeseries("Memory utilisation", "Share of memory not available for new allocations.",
                "percentunit", Query(recorded(rules.INSTANCE_MEMORY_UTILISATION), BY_INSTANCE),
-               minimum=0, maximum=1),
+               minimum=0, maximum=1, thresholds=[alert_line(alerts.MEMORY_SATURATED)]),
     timeseries("Memory saturation: major page faults",
                "Page faults that had to read from disk, per second: memory pressure.", "ops",
                Query(recorded(rules.INSTANCE_MAJOR_PAGE_FAULTS), BY_INSTANCE)),
@@ -103,7 +105,8 @@ disk_io = Row(
                minimum=0, maximum=1),
     timeseries("Disk saturation: queue length",
                "Average number of I/O requests in flight or queued per device.", "short",
-               Query(recorded(rules.INSTANCE_DEVICE_DISK_IO_SATURATION, DISK), BY_DEVICE)),
+               Query(recorded(rules.INSTANCE_DEVICE_DISK_IO_SATURATION, DISK), BY_DEVICE),
+               thresholds=[alert_line(alerts.DISK_IO_SATURATED)]),
     timeseries("Disk saturation: I/O pressure",
                "Share of wall time in which some task stalled waiting for I/O (PSI).",
                "percentunit",
@@ -126,11 +129,11 @@ disk_space = Row(
     timeseries("Filesystem space used", "Share of each filesystem's space not available to "
                "unprivileged users.", "percentunit",
                Query(FS_USED, "{{instance}} {{mountpoint}}"), minimum=0, maximum=1,
-               thresholds=[Threshold(0.8, "orange"), Threshold(0.9)]),
+               thresholds=[alert_line(alerts.DISK_FILLING_UP)]),
     timeseries("Inodes used", "Share of each filesystem's inodes in use.", "percentunit",
                Query(recorded(rules.INSTANCE_MOUNTPOINT_INODE_USAGE, FILESYSTEMS),
                      "{{instance}} {{mountpoint}}"),
-               minimum=0, maximum=1),
+               minimum=0, maximum=1, thresholds=[alert_line(alerts.INODES_FILLING_UP)]),
     table("Filesystem errors", "Filesystems mounted read-only (1) or whose statfs failed "
           "(device error 1).", "bool",
           Query(f"{n.NODE_FILESYSTEM_READONLY}{{{FILESYSTEMS}}}"
@@ -147,7 +150,8 @@ network = Row(
     timeseries("Network errors and drops", "Receive and transmit errors, and dropped "
                "packets, per second, all interfaces but loopback.", "pps",
                Query(recorded(rules.INSTANCE_NETWORK_ERRORS), "errors {{instance}}"),
-               Query(recorded(rules.INSTANCE_NETWORK_DROPS), "drops {{instance}}")),
+               Query(recorded(rules.INSTANCE_NETWORK_DROPS), "drops {{instance}}"),
+               thresholds=[alert_line(alerts.NETWORK_ERRORS)]),
     timeseries("TCP saturation: retransmits and listen overflows",
                "Share of sent TCP segments retransmitted, and accept-queue overflows per "
                "second.", "percentunit",
@@ -167,7 +171,8 @@ limits = Row(
     "File descriptors and processes",
     timeseries("File descriptors used", "Allocated file handles as a share of the kernel limit.",
                "percentunit",
-               Query(recorded(rules.INSTANCE_FILEFD_UTILISATION), BY_INSTANCE), minimum=0),
+               Query(recorded(rules.INSTANCE_FILEFD_UTILISATION), BY_INSTANCE), minimum=0,
+               thresholds=[alert_line(alerts.FDS_EXHAUSTING)]),
     timeseries("PIDs used", "Processes and threads as a share of the kernel's PID limit.",
                "percentunit",
                Query(f"{n.NODE_PROCESSES_PIDS}{{{HOSTS}}}"

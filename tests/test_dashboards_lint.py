@@ -11,8 +11,11 @@ import promql_parser
 import pytest
 
 import bundle.names
+from alert_rules import system as system_alerts
+from alert_rules.model import Alert
 from dashboards.layout import GRID_COLUMNS, Box, place_rows
 from dashboards.style import TAG, Query, stat, timeseries
+from dashboards.thresholds import alert_threshold
 from tests.dashboard_queries import (
     GRAFANA_BUILTINS,
     JSON_DIR,
@@ -164,3 +167,18 @@ def test_make_dashboards_regenerates_in_under_5_seconds() -> None:
     subprocess.run([sys.executable, "-c", "from bundle.__main__ import ROOT, plan; plan(ROOT)"],
                    cwd=ROOT, check=True)
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(("title", "alert"), [
+    ("Filesystem space used", system_alerts.DISK_FILLING_UP),
+    ("Inodes used", system_alerts.INODES_FILLING_UP),
+    ("Memory utilisation", system_alerts.MEMORY_SATURATED),
+    ("CPU saturation: pressure", system_alerts.CPU_SATURATED),
+    ("Disk saturation: queue length", system_alerts.DISK_IO_SATURATED),
+    ("File descriptors used", system_alerts.FDS_EXHAUSTING),
+])
+def test_resource_thresholds_are_where_the_alerts_fire(title: str, alert: Alert) -> None:
+    (panel,) = [p for p in panels(BOARDS["resources.json"]) if p["title"] == title]
+    steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert steps[-1] == {"color": "red", "value": alert_threshold(alert)}
+    assert panel["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"]["mode"] == "dashed"
