@@ -8,7 +8,8 @@ import requests
 from exporters import names
 from tests.harness.exporter import running_exporter
 from tests.harness.exposition import family_shapes
-from tests.harness.servers import Server, free_port, http_ok, require_binary
+from tests.harness.node_exporter import running_node_exporter
+from tests.harness.servers import require_binary
 
 pytestmark = pytest.mark.integration
 
@@ -31,24 +32,8 @@ def scrape(url: str) -> str:
 
 @pytest.fixture(scope="module")
 def node_exporter_text(tmp_path_factory: pytest.TempPathFactory) -> str:
-    workdir = tmp_path_factory.mktemp("node_exporter")
-    port = free_port()
-    server = Server(
-        "node_exporter",
-        [
-            require_binary("prometheus-node-exporter"),
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--no-collector.systemd",
-            "--collector.tcpstat",
-            "--collector.processes",
-        ],
-        workdir,
-    )
-    try:
-        server.wait_ready(http_ok(f"http://127.0.0.1:{port}/metrics"))
-        return scrape(f"http://127.0.0.1:{port}")
-    finally:
-        server.stop()
+    with running_node_exporter(tmp_path_factory.mktemp("node_exporter")) as url:
+        return scrape(url)
 
 
 @pytest.fixture(scope="module")
