@@ -63,14 +63,20 @@ class Prometheus:
 def running_prometheus(
     workdir: Path, scrape_configs: Sequence[dict[str, Any]], interval: str = "1s",
     rule_files: Sequence[Path] = (),
+    alertmanager: str | None = None,
 ) -> Iterator[Prometheus]:
-    """Start Prometheus on a random 127.0.0.1 port with a temp TSDB; stop it afterwards."""
+    """Start Prometheus on a random 127.0.0.1 port with a temp TSDB; stop it afterwards.
+
+    `alertmanager` (host:port) makes Prometheus send its alerts there.
+    """
     port = free_port()
-    config = {
+    config: dict[str, Any] = {
         "global": {"scrape_interval": interval, "evaluation_interval": interval},
         "scrape_configs": list(scrape_configs),
         "rule_files": [str(path) for path in rule_files],
     }
+    if alertmanager:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
     config_path = workdir / "prometheus.yml"
     config_path.write_text(yaml.safe_dump(config))
     server = Server(
