@@ -51,12 +51,14 @@ runway = Row(
           f"runs out, from a linear fit over the last {LOOKBACK} (the spec's capacity "
           "lookback). Only shrinking resources are listed.", "s",
           Query(" or ".join(exhaustion(r, name) for r, name, _ in RESOURCES), "runway"),
-          thresholds=[Threshold(SHORTEST_HORIZON, "orange")], width=12),
+          base=RED, thresholds=[Threshold(SHORTEST_HORIZON, "green")], width=12),
     timeseries("Time to exhaustion over time", "How the predicted runway of each shrinking "
-               "resource changes; lines below the dashed horizon are alerted.", "s",
+               f"resource changes. Dashed: the shortest alert horizon of the spec "
+               f"({format_duration(SHORTEST_HORIZON)}); each resource alerts below its own.",
+               "s",
                *(Query(f"min by (instance) ({r}{{{HOSTS}}})", f"{{{{instance}}}} {name}")
                  for r, name, _ in RESOURCES),
-               thresholds=[Threshold(SHORTEST_HORIZON)], width=12),
+               base=RED, thresholds=[Threshold(SHORTEST_HORIZON, "green")], width=12),
 )
 
 forecast = Row(

@@ -89,13 +89,14 @@ def timeseries(
     title: str, description: str, unit: str, *queries: Query | str, width: int = 8,
     height: int = 8, thresholds: Sequence[Threshold] = (), stack: bool = False,
     minimum: float | None = None, maximum: float | None = None, time_from: str | None = None,
+    base: str = GREEN,
 ) -> Panel:
     """Return a time-series graph; thresholds are drawn as dashed lines.
 
     ``time_from`` (e.g. ``30d``) gives the panel its own time range, ending now.
     """
     return Panel("timeseries", title, description, unit, _queries(queries), width, height,
-                 tuple(thresholds), stack, minimum, maximum, time_from=time_from)
+                 tuple(thresholds), stack, minimum, maximum, time_from=time_from, base=base)
 
 
 def stat(
@@ -119,11 +120,11 @@ def bargauge(
 
 def table(
     title: str, description: str, unit: str, *queries: Query | str, width: int = 12,
-    height: int = 8, thresholds: Sequence[Threshold] = (),
+    height: int = 8, thresholds: Sequence[Threshold] = (), base: str = GREEN,
 ) -> Panel:
     """Return a table of the current value of each series, one row per series."""
     return Panel("table", title, description, unit, _queries(queries), width, height,
-                 tuple(thresholds), instant=True)
+                 tuple(thresholds), instant=True, base=base)
 
 
 def heatmap(

@@ -182,3 +182,12 @@ def test_resource_thresholds_are_where_the_alerts_fire(title: str, alert: Alert)
     steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
     assert steps[-1] == {"color": "red", "value": alert_threshold(alert)}
     assert panel["fieldConfig"]["defaults"]["custom"]["thresholdsStyle"]["mode"] == "dashed"
+
+
+@pytest.mark.parametrize("name", BOARDS)
+def test_thresholds_start_from_a_base_step_and_ascend(name: str) -> None:
+    for panel in content_panels(BOARDS[name]):
+        steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert steps[0]["value"] is None, panel["title"]
+        values = [step["value"] for step in steps[1:]]
+        assert values == sorted(values), panel["title"]
