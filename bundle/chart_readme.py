@@ -30,6 +30,11 @@ helm install perfsight ./helm/perfsight -n monitoring \\
   --set prometheusRule.enabled=true --set prometheusRule.labels.release=kube-prometheus-stack
 ```
 
+The image is built from the repository's `Dockerfile`. Pods run as uid 65534 with a read-only
+root filesystem and no capabilities; the host exporter then reads the host's `/proc` without
+the rights to other users' process I/O counters and open files, which the process collector
+reports as absent rather than failing. `system.hostPID` lets it see host processes at all.
+
 `files/rules/` and `files/dashboards/` are copies that `make dashboards` writes from the
 generated `recording_rules/`, `alert_rules/` and `dashboards/` (Helm cannot read files outside
 the chart); do not edit them. `values.schema.json` rejects unknown keys and wrong types.
