@@ -16,6 +16,7 @@ from dashboards.style import (
     timeseries,
 )
 from exporters import names as n
+from exporters.names import postgres as pg
 
 requests_row = Row(
     "Requests",
@@ -48,7 +49,7 @@ spread = Row(
 )
 
 transfer = Row(
-    "Data transfer and concurrency",
+    "Data transfer, concurrency and transactions",
     timeseries("Network throughput", "Bytes received (positive) and sent (negative) per second "
                "per instance, loopback excluded (USE recording rules).", "Bps",
                Query(f"{rn.INSTANCE_NETWORK_RECEIVE_BYTES}{{{HOSTS}}}", "in {{instance}}"),
@@ -62,6 +63,15 @@ transfer = Row(
                "per instance: concurrent clients and upstream connections.", "short",
                Query(f'sum by (instance) ({n.NODE_TCP_CONNECTION_STATES}{{{HOSTS},'
                      f'state="established"}})', "{{instance}}")),
+    timeseries("Database transactions per second", "Commits and rollbacks per second of each "
+               "PostgreSQL server.", "ops",
+               Query(f"sum by (instance) (rate({pg.PG_STAT_DATABASE_XACT_COMMIT}{{{HOSTS}}}"
+                     f"[{RATE}]) + rate({pg.PG_STAT_DATABASE_XACT_ROLLBACK}{{{HOSTS}}}[{RATE}]))",
+                     "postgres {{instance}}"), width=12),
+    timeseries("Database connections", "Open connections of each PostgreSQL server, all "
+               "states.", "short",
+               Query(f"sum by (instance) ({pg.PG_STAT_ACTIVITY_COUNT}{{{HOSTS}}})",
+                     "postgres {{instance}}"), width=12),
 )
 
 dashboard = Dashboard(
