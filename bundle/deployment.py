@@ -5,6 +5,7 @@ carry their own copies of what the other generators produce. The copies are take
 generators' output in the same run (not from disk), so one `make dashboards` is always enough.
 """
 
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -72,7 +73,7 @@ def mixin_data(rules: Iterable[Artifact], dashboards: Iterable[Artifact]) -> Ite
             record_groups.extend(_group_subset(group, "record"))
     yield Artifact(str(MIXIN_GENERATED / "alerts.json"), render_json({"groups": alert_groups}))
     yield Artifact(str(MIXIN_GENERATED / "rules.json"), render_json({"groups": record_groups}))
-    by_name = {PurePosixPath(a.path).name: yaml.safe_load(a.text) for a in dashboards}
+    by_name = {PurePosixPath(a.path).name: json.loads(a.text) for a in dashboards}
     yield Artifact(str(MIXIN_GENERATED / "dashboards.json"), render_json({"dashboards": by_name}))
 
 
