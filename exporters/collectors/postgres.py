@@ -30,6 +30,9 @@ OPTION_FIELDS = {
 }
 # share of the probe timeout the queries may use; the rest is for rendering and the reply
 QUERY_BUDGET = 0.8
+# statement_timeout is lowered to what is left of the budget once this share of it is used up
+# (not before every query: that would double the statements a fast probe sends)
+TIMEOUT_SLACK = 0.1
 APPLICATION_NAME = "perfsight"
 
 
@@ -181,7 +184,7 @@ class PostgresProber:
             try:
                 if remaining_ms < 1:
                     raise TimeoutError("no time left before the scrape deadline")
-                if remaining_ms < session.timeout_ms:
+                if remaining_ms < session.timeout_ms * (1 - TIMEOUT_SLACK):
                     session.set_timeout(remaining_ms)
                 families.extend(session.run(group, self._options.statements_limit))
             except (psycopg.Error, TimeoutError) as failure:

@@ -9,10 +9,12 @@ from tests.harness.servers import Server, free_port, http_ok, require_binary
 
 
 @contextmanager
-def running_postgres_exporter(pg: Postgres, workdir: Path) -> Iterator[str]:
-    """Start postgres_exporter for pg's `postgres` database; yield its base URL; stop it."""
+def running_postgres_exporter(
+    pg: Postgres, workdir: Path, user: str = "postgres"
+) -> Iterator[str]:
+    """Start postgres_exporter for pg's `postgres` database as user (pg's password); stop it."""
     port = free_port()
-    dsn = (f"host=127.0.0.1 port={pg.port} user=postgres password={pg.password} "
+    dsn = (f"host=127.0.0.1 port={pg.port} user={user} password={pg.password} "
            "dbname=postgres sslmode=disable")
     server = Server(
         "postgres_exporter",
