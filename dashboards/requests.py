@@ -90,7 +90,7 @@ def bucket_rate(by: str = "le", window: str = RATE, offset: str = "") -> str:
 
     def query(c: Convention) -> str:
         rate = f"rate({c.duration}_bucket{{{SERVICE_JOBS}}}[{window}]{shift})"
-        return f"sum by ({by}) ({_route(c, rate)})"
+        return f"sum by ({by}) ({_route(c, rate) if 'route' in by else rate})"
 
     return either(query)
 

@@ -396,10 +396,13 @@ def _datasource_variable() -> g.Template:
 
 
 def _query_variable(variable: Variable) -> g.Template:
-    return g.Template(
+    template = g.Template(
         name=variable.name, label=variable.label, query=variable.query, dataSource=DATASOURCE,
-        includeAll=True, multi=True, allValue=ALL, default="$__all", refresh=2, sort=1,
+        includeAll=True, multi=True, allValue=ALL, refresh=2, sort=1,
     )
+    # grafanalib's post-init writes the value as text too; Grafana labels $__all "All"
+    template._current = {"selected": True, "text": ["All"], "value": ["$__all"]}
+    return template
 
 
 def _alerts_annotation() -> dict[str, Any]:

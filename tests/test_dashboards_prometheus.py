@@ -66,6 +66,12 @@ NO_DATA_ALLOWED: dict[tuple[str, str, str], str] = {
     ("perfsight-executive", "Firing alerts", "A"):
         "every alert waits its `for:` duration (minutes) before it fires",
     ("perfsight-databases", "Standby WAL lag", "A"): "the test's PostgreSQL has no standby",
+    **dict.fromkeys([("perfsight-capacity", "Time to exhaustion", "A"),
+                     ("perfsight-executive", "Capacity runway", "A"),
+                     *(("perfsight-capacity", "Time to exhaustion over time", ref)
+                       for ref in "ABCD")],
+                    "time-to-exhaustion series exist only while a resource shrinks, which on "
+                    "a shared test host depends on other processes"),
 }
 # The example spec's probe SLO reads probe_success of https://www.example.com (job "probe"):
 # the test probes nothing on the internet, so that SLO's panels stay empty.
