@@ -30,6 +30,8 @@ SLOW_TIMEOUT = 1.5
 WRONG_PASSWORD = "not-the-password-4c1d"
 NOPRIV_PASSWORD = "nopriv-password-9e7b"
 NOPRIV = "perfsight_nopriv"
+MONITOR = "perfsight_monitor"  # a pg_monitor role whose statements are counted
+QUERY_GROUPS = 8
 Values = dict[str, dict[frozenset[tuple[str, str]], float]]
 
 
@@ -108,6 +110,9 @@ def pg() -> Iterator[Postgres]:
         server.execute("CREATE EXTENSION pg_stat_statements")
         server.execute("CREATE DATABASE nostatements")
         server.execute(f"CREATE ROLE {NOPRIV} LOGIN PASSWORD '{NOPRIV_PASSWORD}'")
+        server.execute(
+            f"CREATE ROLE {MONITOR} LOGIN PASSWORD '{server.password}' IN ROLE pg_monitor"
+        )
         server.execute("CREATE TABLE load (id int PRIMARY KEY, v int)")
         server.execute("INSERT INTO load SELECT g, g FROM generate_series(1, 2000) g")
         yield server
@@ -130,6 +135,9 @@ def exporter(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             user="postgres", password=password, statements_top_n=1000, statements_max_series=8
         ),
         "pg_slow": module(SLOW_TIMEOUT, user="postgres", password=password),
+        "pg_monitor": module(user=MONITOR, password=password),
+        "pg_monitor_cached": {**module(user=MONITOR, password=password),
+                              "min_interval_seconds": 30},
     }
     targets = {"main": (pg.address, "pg"), "down": (f"127.0.0.1:{free_port()}", "pg")}
     with exporter_for(workdir, modules, targets) as running:
@@ -302,6 +310,43 @@ def test_statements_absent_without_the_extension(exporter: Exporter, pg: Postgre
     assert names.PG_STAT_DATABASE_XACT_COMMIT in values
     assert "module pg_nostatements target main: metrics left out: statements (" in exporter.log()
     assert_no_secret(exporter, pg)
+
+
+def monitor_statements(pg: Postgres) -> int:
+    with pg.connect() as connection:
+        row = connection.execute(
+            "SELECT COALESCE(sum(calls), 0)::int FROM pg_stat_statements"
+            " WHERE userid = %s::regrole",
+            (MONITOR,),
+        ).fetchone()
+    assert row is not None
+    return int(str(row[0]))
+
+
+def test_one_round_of_queries_per_probe_and_per_interval(exporter: Exporter, pg: Postgres) -> None:
+    assert one(exporter.values("main", "pg_monitor"), names.PG_UP) == 1  # connected
+    pg.execute("SELECT pg_stat_statements_reset()")
+    for _ in range(5):
+        assert one(exporter.values("main", "pg_monitor"), names.PG_UP) == 1
+    assert monitor_statements(pg) == 5 * QUERY_GROUPS  # one statement per group, nothing else
+
+    pg.execute("SELECT pg_stat_statements_reset()")  # pg_monitor_cached never probed yet
+    answers: list[int] = []
+    barrier = threading.Barrier(3)
+
+    def scrape() -> None:
+        barrier.wait()
+        answers.append(exporter.probe("main", "pg_monitor_cached")[0].status_code)
+
+    threads = [threading.Thread(target=scrape) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200, 200, 200]
+    assert monitor_statements(pg) == QUERY_GROUPS  # three scrapers, one round of queries
+    assert one(exporter.values("main", "pg_monitor_cached"), names.PG_UP) == 1
+    assert monitor_statements(pg) == QUERY_GROUPS  # and a fourth within 30 s: none
 
 
 # --- failures: each answers 200 fast, logs once, leaks no secret ------------------------------
