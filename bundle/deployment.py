@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from bundle.alertmanager_crd import alertmanager_config_spec
 from bundle.artifacts import Artifact, render_json
 from bundle.chart_readme import chart_readme
 from exporters.errors import ConfigError
@@ -22,6 +23,8 @@ CHART_DASHBOARDS = CHART / "files" / "dashboards"
 MIXIN_GENERATED = PurePosixPath("mixin/generated")
 RULE_DIRS = ("recording_rules", "alert_rules")
 DASHBOARD_DIR = "dashboards"
+ALERTMANAGER_DIR = "alertmanager"
+CHART_ALERTMANAGER = CHART / "files" / "alertmanager"
 
 
 def deployment_artifacts(root: Path) -> Iterator[Artifact]:
@@ -34,6 +37,7 @@ def deployment_artifacts(root: Path) -> Iterator[Artifact]:
         yield Artifact(str(CHART_RULES / artifact.path), artifact.text)
     for artifact in dashboards:
         yield Artifact(str(CHART_DASHBOARDS / PurePosixPath(artifact.path).name), artifact.text)
+    yield from chart_alertmanager(upstream)
     yield chart_readme(root / str(CHART))
     yield from mixin_data(rules, dashboards)
     yield Artifact(str(MIXIN_GENERATED / "selectors.json"),
@@ -46,6 +50,17 @@ def spec_selectors(root: Path) -> dict[str, str]:
     spec = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
     selectors = (spec or {}).get("selectors") or {}
     return {str(key): str(value) for key, value in selectors.items()}
+
+
+def chart_alertmanager(upstream: Iterable[Artifact]) -> Iterator[Artifact]:
+    """Yield the generated Alertmanager routing as an AlertmanagerConfig spec for the chart."""
+    for artifact in upstream:
+        path = PurePosixPath(artifact.path)
+        data = yaml.safe_load(artifact.text) if path.suffix in {".yml", ".yaml"} else None
+        if path.parts[0] == ALERTMANAGER_DIR and isinstance(data, dict) and "route" in data:
+            spec = alertmanager_config_spec(data, artifact.path)
+            yield Artifact(str(CHART_ALERTMANAGER / "spec.json"), render_json(spec))
+            return
 
 
 def is_rule_file(artifact: Artifact) -> bool:
