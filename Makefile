@@ -40,7 +40,7 @@ unit: $(VENV)/.dev ## the unit tests only (no servers)
 	$(BIN)/pytest -q -m "not integration"
 
 test: $(VENV)/.dev deps lint ## lint, then every test, starting real servers
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=12
 
 dashboards: $(VENV)/.dev ## regenerate every dashboard, rule file, Alertmanager config and runbook index from perfsight.yaml
 	$(BIN)/python -m bundle
