@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from alert_rules import slo, system
+from alert_rules import databases, slo, system
 from bundle import names as rn
 from bundle.artifacts import Artifact, render_yaml
 from bundle.spec import Spec, spec_of
@@ -12,7 +12,7 @@ from bundle.spec import Spec, spec_of
 PATH = "alertmanager/alertmanager.yml"
 PAGE, TICKET = "page", "ticket"
 # alerts meaning "this dependency is unreachable"; they hold back the SLO burn of its dependents
-DEPENDENCY_DOWN_ALERTS = (system.EXPORTER_DOWN.name,)
+DEPENDENCY_DOWN_ALERTS = (system.EXPORTER_DOWN.name, *(a.name for a in databases.DOWN_ALERTS))
 SLO_BURN_ALERTS = (slo.BURN_PAGE.name, slo.BURN_TICKET.name)
 
 
@@ -28,8 +28,8 @@ def inhibit_rules(spec: Spec) -> list[dict[str, Any]]:
         {"source_matchers": [f'{severity}="critical"'],
          "target_matchers": [f'{severity}=~"warning|info"'],
          "equal": [alertname, rn.LABEL_INSTANCE, rn.LABEL_SERVICE, rn.LABEL_SLO]},
-        {"source_matchers": [f'{alertname}="{system.EXPORTER_DOWN.name}"'],
-         "target_matchers": [f'{alertname}!="{system.EXPORTER_DOWN.name}"'],
+        {"source_matchers": [f'{alertname}=~"{alternatives(DEPENDENCY_DOWN_ALERTS)}"'],
+         "target_matchers": [f'{alertname}!~"{alternatives(DEPENDENCY_DOWN_ALERTS)}"'],
          "equal": [rn.LABEL_INSTANCE]},
         {"source_matchers": [f'{alertname}="{slo.BURN_PAGE.name}"'],
          "target_matchers": [f'{alertname}="{slo.BURN_TICKET.name}"'],

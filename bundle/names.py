@@ -69,6 +69,21 @@ INSTANCE_MOUNTPOINT_INODE_EXHAUSTION = (
 INSTANCE_MEMORY_EXHAUSTION = "instance:node_memory_available:exhaustion_seconds"
 INSTANCE_FILEFD_EXHAUSTION = "instance:node_filefd_available:exhaustion_seconds"
 
+# --- databases: golden signals and capacity, per instance -----------------------------------
+INSTANCE_PG_CONNECTIONS = "instance:pg_stat_database_numbackends:sum"
+INSTANCE_PG_CONNECTIONS_UTILISATION = "instance:pg_connections:ratio"
+INSTANCE_PG_CONNECTIONS_EXHAUSTION = "instance:pg_connections_available:exhaustion_seconds"
+INSTANCE_PG_TRANSACTIONS = "instance:pg_stat_database_xact:rate5m"
+INSTANCE_PG_CACHE_HIT = "instance:pg_stat_database_blks_hit:ratio_rate5m"
+INSTANCE_PG_BLOCKS_ACCESSED = "instance:pg_stat_database_blks_accessed:rate5m"
+INSTANCE_MYSQL_CONNECTIONS_UTILISATION = "instance:mysql_connections:ratio"
+INSTANCE_MYSQL_CONNECTIONS_EXHAUSTION = "instance:mysql_connections_available:exhaustion_seconds"
+INSTANCE_MYSQL_QUESTIONS = "instance:mysql_global_status_questions:rate5m"
+INSTANCE_MYSQL_BUFFER_POOL_HIT = "instance:mysql_innodb_buffer_pool_hit:ratio_rate5m"
+INSTANCE_MYSQL_BUFFER_POOL_READ_REQUESTS = (
+    "instance:mysql_global_status_innodb_buffer_pool_read_requests:rate5m"
+)
+
 # --- SLOs (labels: service, slo, window) -----------------------------------------------------
 SLO_BAD_EVENTS_RATE5M = "slo:sli_bad_events:rate5m"
 SLO_EVENTS_RATE5M = "slo:sli_events:rate5m"
@@ -117,10 +132,26 @@ ALERT_SLO_BURN_TICKET = "SLOErrorBudgetBurnSlow"
 ALERT_SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"
 ALERT_TRAFFIC_ANOMALY = "SLOTrafficAnomaly"
 ALERT_ERROR_RATIO_ANOMALY = "SLOErrorRatioAnomaly"
+ALERT_POSTGRES_DOWN = "PostgresDown"
+ALERT_POSTGRES_CONNECTIONS = "PostgresConnectionsNearLimit"
+ALERT_POSTGRES_DEADLOCKS = "PostgresDeadlocks"
+ALERT_POSTGRES_REPLICATION_LAG = "PostgresReplicationLag"
+ALERT_POSTGRES_LONG_TRANSACTION = "PostgresLongTransaction"
+ALERT_POSTGRES_WRAPAROUND = "PostgresWraparoundRisk"
+ALERT_POSTGRES_CACHE_HIT = "PostgresCacheHitRatioLow"
+ALERT_MYSQL_DOWN = "MySQLDown"
+ALERT_MYSQL_CONNECTIONS = "MySQLConnectionsNearLimit"
+ALERT_MYSQL_DEADLOCKS = "MySQLDeadlocks"
+ALERT_MYSQL_REPLICATION_LAG = "MySQLReplicationLag"
+ALERT_MYSQL_BUFFER_POOL_HIT = "MySQLBufferPoolHitRatioLow"
 
 ALERT_NAMES = (
     ALERT_EXPORTER_DOWN, ALERT_COLLECTOR_FAILING, ALERT_CPU_SATURATED, ALERT_MEMORY_SATURATED,
     ALERT_DISK_FILLING_UP, ALERT_INODES_FILLING_UP, ALERT_DISK_IO_SATURATED, ALERT_NETWORK_ERRORS,
     ALERT_FDS_EXHAUSTING, ALERT_MEMORY_FILLING_UP, ALERT_SLO_BURN_PAGE, ALERT_SLO_BURN_TICKET,
     ALERT_SLO_BUDGET_EXHAUSTED, ALERT_TRAFFIC_ANOMALY, ALERT_ERROR_RATIO_ANOMALY,
+    ALERT_POSTGRES_DOWN, ALERT_POSTGRES_CONNECTIONS, ALERT_POSTGRES_DEADLOCKS,
+    ALERT_POSTGRES_REPLICATION_LAG, ALERT_POSTGRES_LONG_TRANSACTION, ALERT_POSTGRES_WRAPAROUND,
+    ALERT_POSTGRES_CACHE_HIT, ALERT_MYSQL_DOWN, ALERT_MYSQL_CONNECTIONS, ALERT_MYSQL_DEADLOCKS,
+    ALERT_MYSQL_REPLICATION_LAG, ALERT_MYSQL_BUFFER_POOL_HIT,
 )

@@ -5,11 +5,13 @@ from pathlib import Path
 
 from alert_rules import alertmanager_config, runbooks
 from alert_rules import anomaly as anomaly_alerts
+from alert_rules import databases as database_alerts
 from alert_rules import slo as slo_alerts
 from alert_rules import system as system_alerts
 from bundle.artifacts import Artifact
 from recording_rules import anomaly as anomaly_records
 from recording_rules import capacity as capacity_records
+from recording_rules import databases as database_records
 from recording_rules import slo as slo_records
 from recording_rules import use as use_records
 
@@ -18,9 +20,11 @@ RULE_GENERATORS = (
     slo_records.generate,
     capacity_records.generate,
     anomaly_records.generate,
+    database_records.generate,
     system_alerts.generate,
     slo_alerts.generate,
     anomaly_alerts.generate,
+    database_alerts.generate,
     runbooks.generate,
     alertmanager_config.generate,
 )
