@@ -1,6 +1,7 @@
 """The chart rendered by the Helm engine: golden output, lint, Kubernetes and values schemas."""
 
 import functools
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,20 @@ def test_core_objects_pass_kubernetes_validate_strict(name: str) -> None:
         assert {"ServiceMonitor", "PodMonitor", "AlertmanagerConfig"} <= skipped <= OPERATOR_KINDS
         assert {"DaemonSet", "Deployment", "Service", "ConfigMap", "NetworkPolicy",
                 "PodDisruptionBudget", "ServiceAccount"} <= set(validated)
+
+
+def test_names_fit_kubernetes_limits_for_the_longest_release_name() -> None:
+    release = "a-release-name-as-long-as-helm-allows-which-is-53-chr"
+    assert len(release) == 53
+    rendered = objects(render(fixture_values("everything"), release=release))
+    dns_label = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+    for obj in rendered:
+        name = obj["metadata"]["name"]
+        assert len(name) <= 253 and re.fullmatch(r"[a-z0-9]([-.a-z0-9]*[a-z0-9])?", name), name
+        if obj["kind"] == "Service":
+            assert dns_label.match(name), f"Service name {name!r} is not a DNS-1035 label"
+        for value in obj["metadata"]["labels"].values():
+            assert len(value) <= 63, value
 
 
 def test_defaults_are_hardened() -> None:

@@ -1,6 +1,7 @@
 """PrometheusRules and dashboard ConfigMaps carry exactly the generated files; overrides work."""
 
 import functools
+import json
 import subprocess
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -158,3 +159,13 @@ def test_every_generated_alert_takes_overrides(tmp_path: Path) -> None:
             seen.add(rule["alert"])
         promtool_check_rules(groups, tmp_path)
     assert seen == names
+
+
+def test_embedded_objects_fit_the_kubernetes_object_size_limit() -> None:
+    values = {"prometheusRule": {"enabled": True}}
+    embedded = [obj for obj in objects(render(values))
+                if SOURCE_ANNOTATION in obj["metadata"].get("annotations", {})]
+    assert embedded
+    for obj in embedded:
+        size = len(json.dumps(obj))
+        assert size < 1_000_000, f"{obj['metadata']['name']}: {size} bytes (ConfigMaps hold 1 MiB)"

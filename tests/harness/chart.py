@@ -32,10 +32,12 @@ def fixture_values(name: str) -> dict[str, Any]:
     return values
 
 
-def render(values: Mapping[str, Any] | None = None, chart: Path = CHART) -> dict[str, str]:
+def render(
+    values: Mapping[str, Any] | None = None, chart: Path = CHART, release: str = RELEASE
+) -> dict[str, str]:
     """Render the chart; return the text of each template that produced something."""
     with helm.Chart.load(str(chart)) as loaded:
-        manifests = loaded.render(dict(values or {}), name=RELEASE, namespace=NAMESPACE)
+        manifests = loaded.render(dict(values or {}), name=release, namespace=NAMESPACE)
     return {path: text for path, text in sorted(manifests.items()) if text.strip()}
 
 

@@ -3,14 +3,14 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* Full name prefix of every object. */}}
+{{/* Full name prefix of every object: 53 characters at most, so "-databases" still fits a Service name's 63. */}}
 {{- define "perfsight.fullname" -}}
 {{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- .Values.fullnameOverride | trunc 53 | trimSuffix "-" }}
 {{- else if contains (include "perfsight.name" .) .Release.Name }}
-{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- .Release.Name | trunc 53 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name (include "perfsight.name" .) | trunc 63 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name (include "perfsight.name" .) | trunc 53 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 
