@@ -9,6 +9,8 @@ import requests
 import yaml
 
 from exporters.multitarget.kinds import KINDS_BY_NAME
+from exporters.names import NODE_LOAD1
+from exporters.names.postgres import PG_UP
 from tests.harness.chart import fixture_values, objects, of_kind, render
 from tests.harness.servers import Server, free_port, http_ok, perfsight_argv
 
@@ -47,6 +49,35 @@ def test_host_exporter_starts_with_the_daemonset_flags(tmp_path: Path) -> None:
         server.wait_ready(http_ok(f"http://127.0.0.1:{port}/-/ready"), timeout=30)
         landing = requests.get(f"http://127.0.0.1:{port}/", timeout=5).text
         assert "tcpstat" not in landing and "process" in landing
+    finally:
+        server.stop()
+
+
+@pytest.mark.integration
+def test_database_exporter_answers_probes_with_the_deployment_flags(tmp_path: Path) -> None:
+    closed_port = free_port()  # nothing listens there: the probe must report the target down
+    values = {"system": {"enabled": False}, "databases": {
+        "enabled": True, "modules": {"pg": {"prober": "postgres", "timeout_seconds": 2}},
+        "targets": [{"name": "orders-db", "module": "pg", "address": f"127.0.0.1:{closed_port}"}],
+    }}
+    values["dashboards"] = {"enabled": False}
+    (config_map,) = of_kind(objects(render(values)), "ConfigMap")
+    config = tmp_path / "config.yaml"
+    config.write_text(config_map["data"]["config.yaml"])
+    port = free_port()
+    args = [f"--web.listen-address=127.0.0.1:{port}" if a.startswith("--web.listen-address=")
+            else a.replace("=/etc/perfsight/config/config.yaml", f"={config}")
+            for a in container_args(values, "Deployment")]
+    assert "--collector.disable-defaults" in args
+    server = Server("perfsight-chart-databases", perfsight_argv(*args), tmp_path)
+    try:
+        server.wait_ready(http_ok(f"http://127.0.0.1:{port}/-/ready"), timeout=30)
+        probe = requests.get(f"http://127.0.0.1:{port}/probe",
+                             params={"target": "orders-db", "module": "pg"}, timeout=10)
+        assert probe.status_code == 200
+        assert f"{PG_UP} 0" in probe.text
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert NODE_LOAD1 not in metrics, "host collectors are off in the database Deployment"
     finally:
         server.stop()
 
