@@ -1,0 +1,188 @@
+"""The `redis` prober kind: Redis metrics over one kept client per target.
+
+Each target keeps one redis-py client (one pooled connection, reconnected by redis-py when the
+server closed it, rebuilt after a failure so a rotated password is read again). Every probe is
+one pipelined round trip of three commands: `INFO ALL`, `CONFIG GET maxclients` and
+`SLOWLOG LEN`. The socket's connect and read timeouts come from the probe budget; redis-py's
+retries are off, so a slow server costs one timeout, not four.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from prometheus_client.core import GaugeMetricFamily, Metric
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from exporters.collectors.redis_info import info_families, number
+from exporters.multitarget.address import split_host_port
+from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.multitarget.grouplog import GroupLog
+from exporters.multitarget.kept import KeptClients
+from exporters.names import redis as names
+from exporters.secrets import SecretRef, parse_secret, redact
+from exporters.validation import Validator
+
+DEFAULT_PORT = 6379
+OPTION_FIELDS = {"username", "password", "db", "tls", "tls_ca_file"}
+# share of the probe timeout the commands may use; the rest is for rendering and the reply
+QUERY_BUDGET = 0.8
+CLIENT_NAME = "perfsight"
+CONNECT_ERRORS = (redis.RedisError, OSError, LookupError, ValueError)
+
+
+@dataclass(frozen=True)
+class RedisOptions:
+    """How to log in (ACL user, password reference), which db to select, TLS or not."""
+
+    username: str | SecretRef | None = None
+    password: SecretRef | None = None
+    db: int = 0
+    tls: bool = False
+    tls_ca_file: str | None = None
+
+
+def parse_options(check: Validator, value: Any, path: str) -> RedisOptions:
+    """Validate a module's `redis:` mapping, recording every problem with its path."""
+    raw = check.mapping(value, path, OPTION_FIELDS)
+    username = raw.get("username")
+    if username is not None and not (isinstance(username, str) and username):
+        username = parse_secret(check, username, f"{path}.username")
+    db = raw.get("db", 0)
+    if isinstance(db, bool) or not isinstance(db, int) or db < 0:
+        check.problems.append(f"{path}.db: must be a database number (0 or more), got {db!r}")
+        db = 0
+    tls = raw.get("tls", False)
+    if not isinstance(tls, bool):
+        check.problems.append(f"{path}.tls: must be true or false, got {tls!r}")
+        tls = False
+    ca_file = raw.get("tls_ca_file")
+    if ca_file is not None and not (isinstance(ca_file, str) and ca_file.startswith("/")):
+        check.problems.append(f"{path}.tls_ca_file: must be an absolute path, got {ca_file!r}")
+        ca_file = None
+    if ca_file is not None and not tls:
+        check.problems.append(f"{path}.tls_ca_file: needs tls: true")
+    return RedisOptions(
+        username=username,
+        password=parse_secret(check, raw.get("password"), f"{path}.password"),
+        db=db, tls=tls, tls_ca_file=ca_file,
+    )
+
+
+def one_line(error: BaseException, secrets: list[str]) -> str:
+    """Describe an error on one line, every secret redacted."""
+    text = " ".join(str(error).split()) or "no detail"
+    return redact(f"{type(error).__name__}: {text}", secrets)
+
+
+class RedisProber:
+    """Probe Redis targets of one module; failures become redis_up 0 or absent families."""
+
+    def __init__(self, options: RedisOptions, module_name: str = "redis") -> None:
+        self._options = options
+        name = f"redis module {module_name}"
+        self._clients: KeptClients[redis.Redis] = KeptClients(lambda client: client.close())
+        self._transitions = TransitionLog(name)
+        self._groups = GroupLog(name)
+
+    def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
+        """Return the target's families: redis_up plus everything its replies hold."""
+        budget = timeout_seconds * QUERY_BUDGET
+        secrets: list[str] = []
+        try:
+            if self._options.password is not None:  # read on every probe, to redact errors
+                secrets.append(self._options.password.read())
+            client = self._clients.get(
+                target.address, budget, lambda: self._connect(target, budget)
+            )
+            pipeline = client.pipeline(transaction=False)
+            pipeline.info("all")
+            pipeline.config_get("maxclients")
+            pipeline.slowlog_len()
+            info, config, slowlog = pipeline.execute(raise_on_error=False)
+            if isinstance(info, Exception):
+                raise info
+        except CONNECT_ERRORS as failure:
+            self._clients.drop(target.address)
+            self._transitions.report(target, one_line(failure, secrets))
+            return [_up(0)]
+        self._transitions.report(target, None)
+        families = [_up(1), *info_families(info)]
+        errors: dict[str, str | None] = {}
+        for group, reply, build in (
+            ("config", config, _maxclients), ("slowlog", slowlog, _slowlog_length),
+        ):
+            if isinstance(reply, Exception):
+                errors[group] = one_line(reply, secrets)
+            else:
+                errors[group] = None
+                families.extend(build(reply))
+        self._groups.report(target, errors)
+        return families
+
+    def _connect(self, target: Target, budget: float) -> "redis.Redis":
+        """Return a new client for the target (redis-py connects on the first command)."""
+        host, port = split_host_port(target.address, DEFAULT_PORT)
+        return redis.Redis(
+            host=host, port=port, db=self._options.db, **self._login(),
+            socket_timeout=budget, socket_connect_timeout=budget,
+            retry=Retry(NoBackoff(), 0), client_name=CLIENT_NAME,
+            lib_name=None, lib_version=None,
+        )
+
+    def _login(self) -> dict[str, Any]:
+        """Return username, password and TLS keywords; each secret is read now."""
+        options = self._options
+        login: dict[str, Any] = {}
+        if isinstance(options.username, SecretRef):
+            login["username"] = options.username.read()
+        elif options.username is not None:
+            login["username"] = options.username
+        if options.password is not None:
+            login["password"] = options.password.read()
+        if options.tls:
+            login["ssl"] = True
+            login["ssl_ca_certs"] = options.tls_ca_file
+        return login
+
+    def close(self) -> None:
+        """Close every kept client."""
+        self._clients.close()
+
+
+def _maxclients(reply: Any) -> list[Metric]:
+    value = number(dict(reply).get("maxclients"))
+    if value is None:
+        return []
+    return [GaugeMetricFamily(
+        names.REDIS_CONFIG_MAXCLIENTS, "config_maxclients metric", value=value
+    )]
+
+
+def _slowlog_length(reply: Any) -> list[Metric]:
+    return [GaugeMetricFamily(names.REDIS_SLOWLOG_LENGTH, "Total slowlog", value=float(reply))]
+
+
+def _up(value: int) -> Metric:
+    return GaugeMetricFamily(names.REDIS_UP, "Whether the Redis server is up.", value=value)
+
+
+def build(module: Module) -> RedisProber:
+    """Return the prober for one module."""
+    options: RedisOptions = module.options
+    return RedisProber(options, module.name)
+
+
+REDIS = ProberKind(
+    name="redis",
+    help="Redis server statistics, named as redis_exporter's",
+    up_metric=names.REDIS_UP,
+    parse_options=parse_options,
+    build=build,
+    # a module may carry a password: unlisted targets would receive it
+    sends_credentials=True,
+    default_min_interval_seconds=5.0,
+    # no password: a module with `password: {env: ...}` is needed for servers that want one
+    default_modules={"redis": {}},
+)

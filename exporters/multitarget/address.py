@@ -1,0 +1,15 @@
+"""Split a probe target's `host:port` address, with the kind's default port."""
+
+from urllib.parse import urlsplit
+
+
+def split_host_port(address: str, default_port: int) -> tuple[str, int]:
+    """Split `host:port`, `[v6]:port` or `host` (then the default port); raise ValueError."""
+    try:
+        parts = urlsplit(f"//{address}")
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(f"invalid address {address!r}: {error}") from None
+    if not parts.hostname or parts.path or parts.query or parts.fragment or "@" in address:
+        raise ValueError(f"invalid address {address!r}: want host:port")
+    return parts.hostname, port or default_port

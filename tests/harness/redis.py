@@ -1,0 +1,78 @@
+"""A real redis-server (Debian package) on 127.0.0.1, a random port and a temp dir.
+
+No RDB snapshots (`--save ''`), debug commands enabled (`DEBUG SLEEP` makes a slow server),
+optional `--maxmemory` with allkeys-lru for evictions and `--requirepass`. `kill()` is a crash
+(SIGKILL); `start()` brings it back on the same port.
+"""
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from tests.harness.restartable import Restartable
+from tests.harness.servers import Server, free_port, require_binary
+
+
+class Redis(Restartable):
+    """One redis-server: started, killed and restarted on the same port."""
+
+    def __init__(
+        self, workdir: Path, *, maxmemory: str | None = None, password: str | None = None
+    ) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.password = password
+        self._maxmemory = maxmemory
+
+    @property
+    def address(self) -> str:
+        """Return the `host:port` a prober is given."""
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start the server and wait until it answers PING."""
+        argv = [
+            require_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+            "--enable-debug-command", "yes", "--latency-tracking", "yes",
+        ]
+        if self._maxmemory is not None:
+            argv += ["--maxmemory", self._maxmemory, "--maxmemory-policy", "allkeys-lru"]
+        if self.password is not None:
+            argv += ["--requirepass", self.password]
+        self._server = Server(f"redis-{self.port}", argv, self.workdir)
+        self._server.wait_ready(self._pings)
+
+    def _pings(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except redis.RedisError:
+            return False
+
+    def client(self, timeout: float = 2.0) -> "redis.Redis":
+        """Return a client with the server's password; it does not retry."""
+        return redis.Redis(
+            host="127.0.0.1", port=self.port, password=self.password, socket_timeout=timeout,
+            socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0),
+        )
+
+
+@contextmanager
+def running_redis(
+    *, maxmemory: str | None = None, password: str | None = None
+) -> Iterator[Redis]:
+    """Start a redis-server in a temp dir; always stop it and remove the dir."""
+    workdir = Path(tempfile.mkdtemp(prefix="perfsight-redis-"))
+    server = Redis(workdir, maxmemory=maxmemory, password=password)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)

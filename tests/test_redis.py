@@ -1,0 +1,265 @@
+"""The redis prober against a real redis-server 7: load, failures, options, compatibility."""
+
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+
+from exporters.multitarget.settings import parse_modules
+from exporters.names import redis as names
+from exporters.validation import Validator
+from tests.harness.exposition import family_shapes
+from tests.harness.probe_client import ProbingExporter, one, parse, probing_exporter, secret_file
+from tests.harness.redis import Redis, running_redis
+from tests.harness.redis_exporter import running_redis_exporter
+from tests.harness.servers import require_binary, wait_until
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "redis-password-7d41"
+WRONG_PASSWORD = "not-the-password-2b9e"
+MAXMEMORY_BYTES = 4 * 1024 * 1024
+MODULE_TIMEOUT = 3.0
+SLOW_TIMEOUT = 1.0
+FAST_ANSWER = 1.0  # seconds: a failing probe answers well within this
+
+
+def module(timeout: float = MODULE_TIMEOUT, **options: Any) -> dict[str, Any]:
+    return {"prober": "redis", "timeout_seconds": timeout, "min_interval_seconds": 0,
+            "redis": options}
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Redis]:
+    with running_redis(maxmemory=str(MAXMEMORY_BYTES), password=PASSWORD) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def late(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
+    """A server whose port the exporter knows before it first starts."""
+    late_server = Redis(tmp_path_factory.mktemp("redis-late"), password=PASSWORD)
+    try:
+        yield late_server
+    finally:
+        late_server.stop()
+
+
+@pytest.fixture(scope="module")
+def exporter(
+    server: Redis, late: Redis, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ProbingExporter]:
+    workdir = tmp_path_factory.mktemp("perfsight-redis")
+    password = secret_file(workdir, "password", PASSWORD)
+    modules = {
+        "rd": module(password=password),
+        "rd_wrong": module(password=secret_file(workdir, "wrong", WRONG_PASSWORD)),
+        "rd_slow": module(SLOW_TIMEOUT, password=password),
+    }
+    targets = {"main": (server.address, "rd"), "late": (late.address, "rd")}
+    with probing_exporter(workdir, modules, targets, default_module="rd") as running:
+        yield running
+
+
+def assert_no_secret(exporter: ProbingExporter, *texts: str) -> None:
+    for secret in (PASSWORD, WRONG_PASSWORD):
+        assert secret not in exporter.log()
+        for text in texts:
+            assert secret not in text
+
+
+def log_lines(exporter: ProbingExporter, module_name: str, target: str, what: str) -> list[str]:
+    return [line for line in exporter.log().splitlines()
+            if f"redis module {module_name} target {target} {what}" in line]
+
+
+def probe_down(exporter: ProbingExporter, target: str, module_name: str = "rd") -> str:
+    """Probe a failing target: 200, fast, redis_up 0; return the body."""
+    response, elapsed = exporter.probe(target, module_name)
+    assert response.status_code == 200, response.text
+    assert elapsed < FAST_ANSWER, elapsed
+    assert one(parse(response.text), names.REDIS_UP) == 0
+    return response.text
+
+
+# --- load: the metrics move as the server works ------------------------------------------------
+
+
+def test_hits_misses_and_commands_move_with_real_load(
+    exporter: ProbingExporter, server: Redis
+) -> None:
+    client = server.client()
+    before = exporter.values()
+    for i in range(200):
+        client.set(f"load:{i}", "x" * 10)
+    for i in range(300):
+        client.get(f"load:{i % 200}")
+    for i in range(100):
+        client.get(f"absent:{i}")
+    after = exporter.values()
+
+    def delta(name: str, **labels: str) -> float:
+        key = frozenset(labels.items())  # a command never called yet has no series
+        return after[name][key] - before.get(name, {}).get(key, 0.0)
+
+    hits, misses = delta(names.REDIS_KEYSPACE_HITS_TOTAL), delta(names.REDIS_KEYSPACE_MISSES_TOTAL)
+    assert (hits, misses) == (300, 100)  # the probes themselves touch no key
+    assert hits / (hits + misses) == 0.75
+    total_hits = one(after, names.REDIS_KEYSPACE_HITS_TOTAL)
+    total = total_hits + one(after, names.REDIS_KEYSPACE_MISSES_TOTAL)
+    assert 0.0 <= total_hits / total <= 1.0
+    assert delta(names.REDIS_COMMANDS_TOTAL, cmd="set") == 200
+    assert delta(names.REDIS_COMMANDS_TOTAL, cmd="get") == 400
+    assert delta(names.REDIS_COMMANDS_PROCESSED_TOTAL) >= 600
+    assert delta(names.REDIS_COMMANDS_DURATION_SECONDS_TOTAL, cmd="get") > 0
+    assert one(after, names.REDIS_DB_KEYS, db="db0") == client.dbsize()
+    assert one(after, names.REDIS_UP) == 1
+
+
+def test_capacity_latency_and_instance(exporter: ProbingExporter, server: Redis) -> None:
+    client = server.client()
+    maxclients = int(str(client.config_get("maxclients")["maxclients"]))  # connects the client
+    values = exporter.values()
+    assert one(values, names.REDIS_CONFIG_MAXCLIENTS) == maxclients
+    assert one(values, names.REDIS_MEMORY_MAX_BYTES) == MAXMEMORY_BYTES
+    assert 0 < one(values, names.REDIS_MEMORY_USED_BYTES) <= MAXMEMORY_BYTES
+    assert one(values, names.REDIS_MEM_FRAGMENTATION_RATIO) > 0
+    assert one(values, names.REDIS_CONNECTED_CLIENTS) >= 2  # the prober's and ours
+    assert one(values, names.REDIS_BLOCKED_CLIENTS) == 0
+    assert one(values, names.REDIS_SLOWLOG_LENGTH) == client.slowlog_len()
+    assert one(values, names.REDIS_AOF_ENABLED) == 0
+    assert one(values, names.REDIS_RDB_LAST_SAVE_TIMESTAMP_SECONDS) > 1.6e9
+    (info,) = values[names.REDIS_INSTANCE_INFO]
+    assert dict(info)["role"] == "master"
+    assert dict(info)["redis_version"] == client.info("server")["redis_version"]
+    quantiles = {key: one(values, names.REDIS_LATENCY_PERCENTILES_USEC, cmd="get", quantile=key)
+                 for key in ("50", "99", "99.9")}
+    assert 0 < quantiles["50"] <= quantiles["99"] <= quantiles["99.9"]
+    calls = one(values, f"{names.REDIS_LATENCY_PERCENTILES_USEC}_count", cmd="get")
+    assert calls == one(values, names.REDIS_COMMANDS_TOTAL, cmd="get")
+
+
+def test_evictions_with_small_maxmemory(exporter: ProbingExporter, server: Redis) -> None:
+    client = server.client()
+    before = one(exporter.values(), names.REDIS_EVICTED_KEYS_TOTAL)
+    pipeline = client.pipeline(transaction=False)
+    for i in range(3000):  # 6 MB of values into 4 MB
+        pipeline.set(f"fill:{i}", "v" * 2048)
+    pipeline.execute()
+    after = exporter.values()
+    evicted = one(after, names.REDIS_EVICTED_KEYS_TOTAL)
+    # the server evicts before any command while over maxmemory, the probe's own included
+    assert before < evicted <= client.info("stats")["evicted_keys"]
+    assert one(after, names.REDIS_MEMORY_USED_BYTES) <= MAXMEMORY_BYTES * 1.1
+
+
+# --- failures: redis_up 0, 200 fast, one log line, no secret, recovery -------------------------
+
+
+def test_down_at_start_killed_and_restarted(exporter: ProbingExporter, late: Redis) -> None:
+    for _ in range(3):
+        probe_down(exporter, "late")
+    assert len(log_lines(exporter, "rd", "late", "is down")) == 1
+    late.start()
+    assert one(exporter.values("late"), names.REDIS_UP) == 1
+    assert len(log_lines(exporter, "rd", "late", "recovered")) == 1
+    late.kill()
+    for _ in range(3):
+        probe_down(exporter, "late")
+    assert len(log_lines(exporter, "rd", "late", "is down")) == 2  # once per outage
+    late.start()
+    assert one(exporter.values("late"), names.REDIS_UP) == 1
+    assert len(log_lines(exporter, "rd", "late", "recovered")) == 2
+    assert_no_secret(exporter)
+
+
+def test_wrong_password(exporter: ProbingExporter) -> None:
+    bodies = [probe_down(exporter, "main", "rd_wrong") for _ in range(2)]
+    (line,) = log_lines(exporter, "rd_wrong", "main", "is down")
+    assert "AuthenticationError" in line or "WRONGPASS" in line, line
+    assert_no_secret(exporter, *bodies)
+
+
+def test_slow_server_answers_down_within_the_timeout(
+    exporter: ProbingExporter, server: Redis
+) -> None:
+    assert one(exporter.values("main", "rd_slow"), names.REDIS_UP) == 1
+    sleeper = threading.Thread(target=lambda: server.client(timeout=10).execute_command(
+        "DEBUG", "SLEEP", 2.5))  # type: ignore[no-untyped-call]
+    sleeper.start()
+    try:
+        wait_until(lambda: _blocked(server), 5, "DEBUG SLEEP to block the server")
+        response, elapsed = exporter.probe("main", "rd_slow")
+    finally:
+        sleeper.join(timeout=10)
+    assert response.status_code == 200
+    assert elapsed < SLOW_TIMEOUT + 0.5, elapsed
+    assert one(parse(response.text), names.REDIS_UP) == 0
+    (line,) = log_lines(exporter, "rd_slow", "main", "is down")
+    assert "Timeout" in line, line
+    assert one(exporter.values("main", "rd_slow"), names.REDIS_UP) == 1
+    assert len(log_lines(exporter, "rd_slow", "main", "recovered")) == 1
+    assert_no_secret(exporter, response.text)
+
+
+def _blocked(server: Redis) -> bool:
+    """Whether the server has stopped answering (a short PING times out)."""
+    try:
+        server.client(timeout=0.2).ping()
+    except redis.TimeoutError:
+        return True
+    except redis.ConnectionError:
+        return False
+    return False
+
+
+# --- options, exposition, compatibility --------------------------------------------------------
+
+
+def test_options_problems_carry_their_full_path() -> None:
+    check = Validator()
+    parse_modules(check, {"cache": {"prober": "redis", "redis": {
+        "password": "literal", "username": {"env": ""}, "db": -1, "tls": "yes",
+        "tls_ca_file": "relative.pem", "colour": "blue",
+    }}})
+    assert sorted(check.problems) == sorted([
+        "modules.cache.redis.colour: unknown field",
+        "modules.cache.redis.password: must be a reference {env: NAME} or {file: PATH}, "
+        "not a literal secret",
+        "modules.cache.redis.username.env: must be a non-empty string",
+        "modules.cache.redis.db: must be a database number (0 or more), got -1",
+        "modules.cache.redis.tls: must be true or false, got 'yes'",
+        "modules.cache.redis.tls_ca_file: must be an absolute path, got 'relative.pem'",
+    ])
+
+
+def test_promtool_check_metrics_is_clean(exporter: ProbingExporter) -> None:
+    response, _elapsed = exporter.probe("main")
+    result = subprocess.run(
+        [require_binary("promtool"), "check", "metrics"],
+        input=response.text, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+
+
+def test_shared_metrics_match_redis_exporter(
+    exporter: ProbingExporter, server: Redis, tmp_path: Path
+) -> None:
+    with running_redis_exporter(server, tmp_path) as url:
+        theirs_text = requests.get(f"{url}/metrics", timeout=10).text
+    assert "redis_up 1" in theirs_text
+    ours = family_shapes(exporter.probe("main")[0].text)
+    theirs = family_shapes(theirs_text)
+    shared = sorted(set(ours) & set(theirs))
+    mismatched = {name: (ours[name], theirs[name]) for name in shared
+                  if ours[name] != theirs[name]}
+    assert mismatched == {}
+    only_ours = sorted(set(ours) - set(theirs))
+    assert only_ours == [], only_ours  # every name we emit is one redis_exporter emits
+    print(f"\n{len(shared)} metric families shared with redis_exporter, all matching")
