@@ -1,5 +1,7 @@
 """The postgres prober against a real PostgreSQL 15: load, failures, limits, compatibility."""
 
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -31,6 +33,7 @@ WRONG_PASSWORD = "not-the-password-4c1d"
 NOPRIV_PASSWORD = "nopriv-password-9e7b"
 NOPRIV = "perfsight_nopriv"
 MONITOR = "perfsight_monitor"  # a pg_monitor role whose statements are counted
+FROZEN = "perfsight_frozen"  # a role whose backend the test freezes
 QUERY_GROUPS = 8
 Values = dict[str, dict[frozenset[tuple[str, str]], float]]
 
@@ -110,9 +113,10 @@ def pg() -> Iterator[Postgres]:
         server.execute("CREATE EXTENSION pg_stat_statements")
         server.execute("CREATE DATABASE nostatements")
         server.execute(f"CREATE ROLE {NOPRIV} LOGIN PASSWORD '{NOPRIV_PASSWORD}'")
-        server.execute(
-            f"CREATE ROLE {MONITOR} LOGIN PASSWORD '{server.password}' IN ROLE pg_monitor"
-        )
+        for role in (MONITOR, FROZEN):
+            server.execute(
+                f"CREATE ROLE {role} LOGIN PASSWORD '{server.password}' IN ROLE pg_monitor"
+            )
         server.execute("CREATE TABLE load (id int PRIMARY KEY, v int)")
         server.execute("INSERT INTO load SELECT g, g FROM generate_series(1, 2000) g")
         yield server
@@ -136,6 +140,7 @@ def exporter(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         ),
         "pg_slow": module(SLOW_TIMEOUT, user="postgres", password=password),
         "pg_monitor": module(user=MONITOR, password=password),
+        "pg_frozen": module(SLOW_TIMEOUT, user=FROZEN, password=password),
         "pg_monitor_cached": {**module(user=MONITOR, password=password),
                               "min_interval_seconds": 30},
     }
@@ -414,6 +419,30 @@ def test_slow_server_cancels_queries_at_the_deadline(exporter: Exporter, pg: Pos
     assert one(recovered, names.PG_UP) == 1
     assert names.PG_LOCKS_COUNT in recovered
     assert_no_secret(exporter, pg, response.text)
+
+
+def test_frozen_backend_is_cut_off_by_the_prober_itself(exporter: Exporter, pg: Postgres) -> None:
+    assert one(exporter.values("main", "pg_frozen"), names.PG_UP) == 1  # connection kept
+    with pg.connect() as connection:
+        row = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE usename = %s", (FROZEN,)
+        ).fetchone()
+    assert row is not None
+    backend = int(str(row[0]))
+    os.kill(backend, signal.SIGSTOP)  # answers nothing, not even a cancel: TCP stays up
+    try:
+        response, elapsed = exporter.probe("main", "pg_frozen")
+        assert response.status_code == 200
+        assert elapsed < SLOW_TIMEOUT + 0.5
+        assert one(parse(response.text), names.PG_UP) == 0
+        # the probe itself gives up (not only the runner): its failure line is logged while
+        # the backend is still frozen
+        wait_until(lambda: "module pg_frozen target main is down" in exporter.log(), 3,
+                   "the prober to give up on the frozen backend")
+    finally:
+        os.kill(backend, signal.SIGCONT)
+    assert one(exporter.values("main", "pg_frozen"), names.PG_UP) == 1  # a new connection
+    assert "module pg_frozen target main recovered" in exporter.log()
 
 
 def test_crash_then_restart_recovers_and_unloaded_extension_is_absent(

@@ -7,6 +7,7 @@ before each query group, so no query outlives the scrape deadline on the server 
 
 import logging
 import math
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -30,9 +31,12 @@ OPTION_FIELDS = {
 }
 # share of the probe timeout the queries may use; the rest is for rendering and the reply
 QUERY_BUDGET = 0.8
-# statement_timeout is lowered to what is left of the budget once this share of it is used up
-# (not before every query: that would double the statements a fast probe sends)
+# statement_timeout is reset to what is left of the budget when it is off by more than this
+# share (not before every query: that would double the statements a fast probe sends)
 TIMEOUT_SLACK = 0.1
+# a server that stops answering altogether (frozen backend, lost network) cannot cancel its own
+# query: the socket is shut down this share of the probe timeout after the probe started
+SEVER_AFTER = 0.9
 APPLICATION_NAME = "perfsight"
 
 
@@ -126,12 +130,22 @@ class _Session:
         self.connection = connection
         self.timeout_ms = timeout_ms
 
-    def set_timeout(self, timeout_ms: int) -> None:
-        """Set statement_timeout for the following queries (one round trip)."""
-        self.connection.execute(
-            "SELECT set_config('statement_timeout', %s, false)", (str(timeout_ms),)
-        )
-        self.timeout_ms = timeout_ms
+    def fit_timeout(self, remaining_ms: int) -> None:
+        """Set statement_timeout to what is left, when it is off by more than the slack."""
+        if abs(self.timeout_ms - remaining_ms) > remaining_ms * TIMEOUT_SLACK:
+            self.connection.execute(
+                "SELECT set_config('statement_timeout', %s, false)", (str(remaining_ms),)
+            )
+            self.timeout_ms = remaining_ms
+
+    def sever(self) -> None:
+        """Shut the socket down, so a read blocked on a server that stopped answering returns."""
+        try:
+            fd = self.connection.pgconn.socket
+            with socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM) as duplicate:
+                duplicate.shutdown(socket.SHUT_RDWR)
+        except (OSError, psycopg.Error):
+            pass  # already closed: nothing is blocked on it
 
     def run(self, group: QueryGroup, limit: int) -> list[Metric]:
         """Run one group's query and build its families."""
@@ -153,7 +167,8 @@ class PostgresProber:
 
     def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
         """Return the target's families: pg_up plus every group that answered in time."""
-        deadline = time.monotonic() + timeout_seconds * QUERY_BUDGET
+        started = time.monotonic()
+        deadline = started + timeout_seconds * QUERY_BUDGET
         secrets: list[str] = []
         error = "not probed"
         for _attempt in range(2):  # a kept connection may have died while idle: retry once
@@ -162,13 +177,20 @@ class PostgresProber:
             except (psycopg.Error, LookupError, ValueError) as failure:
                 error = one_line(failure, secrets)
                 break
-            families = self._collect(target, session, deadline, secrets)
+            watchdog = threading.Timer(
+                started + timeout_seconds * SEVER_AFTER - time.monotonic(), session.sever
+            )
+            watchdog.start()
+            try:
+                families = self._collect(target, session, deadline, secrets)
+            finally:
+                watchdog.cancel()
             if not isinstance(families, str):
                 self._transitions.report(target, None)
                 return [_up(1), *families]
             error = families
             self._drop(target)
-            if fresh:
+            if fresh or time.monotonic() >= deadline:
                 break
         self._transitions.report(target, error)
         return [_up(0)]
@@ -184,8 +206,7 @@ class PostgresProber:
             try:
                 if remaining_ms < 1:
                     raise TimeoutError("no time left before the scrape deadline")
-                if remaining_ms < session.timeout_ms * (1 - TIMEOUT_SLACK):
-                    session.set_timeout(remaining_ms)
+                session.fit_timeout(remaining_ms)
                 families.extend(session.run(group, self._options.statements_limit))
             except (psycopg.Error, TimeoutError) as failure:
                 if session.connection.broken or session.connection.closed:
@@ -204,14 +225,7 @@ class PostgresProber:
         with self._lock:
             session = self._sessions.get(target.address)
         if session is not None and not session.connection.closed:
-            if session.timeout_ms != timeout_ms:
-                try:
-                    session.set_timeout(timeout_ms)
-                except psycopg.Error:
-                    self._drop(target)  # went away while idle: reconnect below
-                    session = None
-            if session is not None:
-                return session, False
+            return session, False
         connection = psycopg.connect(
             **self._connect_arguments(target, timeout_seconds, secrets),
             options=f"-c statement_timeout={timeout_ms}",
