@@ -16,6 +16,8 @@ from exporters.config import load_settings
 from exporters.errors import ConfigError
 from exporters.host import HostPaths
 from exporters.multitarget.runner import ProbeRunner
+from exporters.probes import guard
+from exporters.probes.scheduler import Scheduler
 from exporters.registry import COLLECTORS, Scraper, build_collectors
 from exporters.server import ExporterHTTPServer
 from exporters.webconfig import WebConfig, load_web_config
@@ -114,7 +116,10 @@ def serve(args: argparse.Namespace) -> int:
     paths = HostPaths(Path(args.procfs), Path(args.sysfs), Path(args.rootfs))
     enabled = enabled_collectors(args)
     scraper = Scraper(build_collectors(enabled, paths, settings))
-    probes = ProbeRunner(settings.modules, settings.targets)
+    address_guard = guard.AddressGuard(settings.probe_guard, listen=address)
+    guard.install(address_guard)
+    probes = ProbeRunner(settings.modules, settings.targets, guard=address_guard.for_runner)
+    scheduled = Scheduler(settings.modules, settings.targets)
     try:
         server = ExporterHTTPServer(
             address, scraper, web,
@@ -126,6 +131,8 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as error:
         log.error("cannot listen on %s: %s", args.listen_address, error.strerror)
         return 1
+    server.own_metrics.append(scheduled)
+    scheduled.start()
     stop = threading.Event()
 
     def _shutdown(signum: int, _frame: FrameType | None) -> None:
@@ -145,6 +152,7 @@ def serve(args: argparse.Namespace) -> int:
     server.server_close()
     scraper.close()
     probes.close()
+    scheduled.close()
     return 0
 
 

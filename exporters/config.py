@@ -15,6 +15,7 @@ from exporters.collectors.process import ProcessGroup
 from exporters.errors import ConfigError
 from exporters.multitarget.base import Module, Target
 from exporters.multitarget.settings import default_modules, parse_modules, parse_targets
+from exporters.probes.guard import GuardSettings, parse_guard
 from exporters.validation import Validator
 
 DEFAULT_SCRAPE_TIMEOUT_SECONDS = 10.0
@@ -41,6 +42,7 @@ class Settings:
     process: ProcessSettings = field(default_factory=ProcessSettings)
     modules: dict[str, Module] = field(default_factory=default_modules)
     targets: dict[str, tuple[Target, str]] = field(default_factory=dict)
+    probe_guard: GuardSettings = field(default_factory=GuardSettings)
 
 
 def load_settings(path: str | None) -> Settings:
@@ -60,7 +62,9 @@ def load_settings(path: str | None) -> Settings:
 def parse_settings(data: Any, source: str = "config") -> Settings:
     """Validate parsed YAML into Settings, raising one ConfigError listing every problem."""
     check = Validator()
-    top = check.mapping(data, "", {"scrape", "collectors", "modules", "targets"})
+    top = check.mapping(
+        data, "", {"scrape", "collectors", "modules", "targets", "probe_guard"}
+    )
     scrape = check.mapping(top.get("scrape"), "scrape", {"timeout_seconds"})
     collectors = check.mapping(
         top.get("collectors"), "collectors", {"diskstats", "filesystem", "netdev", "process"}
@@ -98,6 +102,7 @@ def parse_settings(data: Any, source: str = "config") -> Settings:
         process=_process_settings(check, collectors.get("process")),
         modules=(modules := parse_modules(check, top.get("modules"))),
         targets=parse_targets(check, top.get("targets"), modules),
+        probe_guard=parse_guard(check, top.get("probe_guard")),
     )
     if check.problems:
         raise ConfigError(source, check.problems)

@@ -14,11 +14,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Target:
-    """One thing to probe: a configured name (or the address itself) and where it is."""
+    """One thing to probe: a configured name (or the address itself) and where it is.
+
+    A configured target with `interval_seconds` is also probed on that interval by the exporter.
+    """
 
     name: str
     address: str
     location: str = ""
+    interval_seconds: float | None = None
 
 
 class Prober(Protocol):

@@ -5,11 +5,17 @@ from exporters.collectors.mysql import MYSQL
 from exporters.collectors.postgres import POSTGRES
 from exporters.collectors.redis import REDIS
 from exporters.multitarget.base import ProberKind
+from exporters.probes.dns import DNS
+from exporters.probes.http import HTTP
+from exporters.probes.tcp import TCP
 
 KINDS: tuple[ProberKind, ...] = (
     POSTGRES,
     REDIS,
     MEMCACHED,
     MYSQL,
+    HTTP,
+    TCP,
+    DNS,
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}

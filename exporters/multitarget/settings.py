@@ -86,7 +86,9 @@ def parse_targets(
         return targets
     for index, item in enumerate(value):
         path = f"targets[{index}]"
-        raw = check.mapping(item, path, {"name", "address", "module", "location"})
+        raw = check.mapping(
+            item, path, {"name", "address", "module", "location", "interval_seconds"}
+        )
         fields = {key: raw.get(key) for key in ("name", "address", "module", "location")}
         bad = [
             key for key, field in fields.items()
@@ -104,8 +106,15 @@ def parse_targets(
             check.problems.append(f"{path}.module: unknown module {module!r}")
         if name in targets:
             check.problems.append(f"{path}.name: duplicate target {name!r}")
+        interval = check.number(
+            raw.get("interval_seconds"), f"{path}.interval_seconds", 0.0,
+            lambda v: 1 <= v <= 86400, "must be a number of seconds between 1 and 86400",
+        )
         targets[name] = (
-            Target(name=name, address=str(fields["address"]), location=fields["location"] or ""),
+            Target(
+                name=name, address=str(fields["address"]), location=fields["location"] or "",
+                interval_seconds=interval or None,
+            ),
             module,
         )
     return targets

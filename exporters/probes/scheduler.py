@@ -1,0 +1,245 @@
+"""Probe configured targets on their own `interval_seconds` and keep histograms per phase.
+
+One scheduler thread keeps a heap of due times; each target starts at a random offset within
+its interval (jitter, so targets sharing an interval do not fire together) and then keeps its
+period. Probes run on a bounded pool; a target whose previous probe is still running skips a
+turn rather than piling up. Results become histograms (buckets from 1 ms to 60 s in 1-2-5
+steps, fit for heat maps), run/failure counters and last-result gauges labelled target, module
+and location. A series cap bounds what a large target list can add to /metrics.
+"""
+
+import heapq
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+
+from exporters.multitarget.base import Module, Prober, ProberKind, Target
+from exporters.multitarget.kinds import KINDS_BY_NAME
+from exporters.names import multitarget as runner_names
+from exporters.names import probe as names
+
+log = logging.getLogger(__name__)
+BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 60.0)
+DEFAULT_CONCURRENCY = 64
+DEFAULT_MAX_SERIES = 10_000
+SeriesKey = tuple[str, ...]
+Slot = TypeVar("Slot", "TargetState", "Histogram")
+
+
+@dataclass
+class Histogram:
+    """Bucket counts (not cumulative), sum and count of one series."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
+    total: float = 0.0
+
+    def observe(self, value: float) -> None:
+        """Count one observation."""
+        index = next((i for i, bound in enumerate(BUCKETS) if value <= bound), len(BUCKETS))
+        self.counts[index] += 1
+        self.total += value
+
+    def cumulative(self) -> list[tuple[str, float]]:
+        """Return (le, cumulative count) pairs, +Inf last."""
+        running, pairs = 0, []
+        for bound, count in zip([*map(str, BUCKETS), "+Inf"], self.counts, strict=True):
+            running += count
+            pairs.append((bound, float(running)))
+        return pairs
+
+
+@dataclass
+class TargetState:
+    """What the scheduler remembers of one target."""
+
+    runs: int = 0
+    failures: int = 0
+    last_success: float = 0.0
+    last_run: float = 0.0
+    duration: Histogram = field(default_factory=Histogram)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled target and the module probing it."""
+
+    target: Target
+    module: Module
+    interval: float
+
+
+class Scheduler:
+    """Run scheduled probes in the background and expose their results as a collector."""
+
+    def __init__(
+        self,
+        modules: Mapping[str, Module],
+        targets: Mapping[str, tuple[Target, str]],
+        kinds: Mapping[str, ProberKind] = KINDS_BY_NAME,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        max_series: int = DEFAULT_MAX_SERIES,
+    ) -> None:
+        self.jobs = [
+            Job(target, modules[module], float(target.interval_seconds or 0))
+            for target, module in targets.values()
+            if target.interval_seconds and module in modules
+        ]
+        self._kinds = dict(kinds)
+        self._max_series = max_series
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scheduled")
+        self._probers: dict[str, Prober] = {}
+        self._lock = threading.Lock()
+        self._running: set[int] = set()
+        self._states: dict[SeriesKey, TargetState] = {}
+        self._phases: dict[SeriesKey, Histogram] = {}
+        self._dropped = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+
+    def start(self) -> None:
+        """Start probing (nothing to do without scheduled targets)."""
+        if self.jobs:
+            self._thread.start()
+
+    def _loop(self) -> None:
+        now = time.monotonic()
+        due = [(now + random.uniform(0, job.interval), i) for i, job in enumerate(self.jobs)]
+        heapq.heapify(due)
+        while due and not self._stop.is_set():
+            when, index = due[0]
+            if self._stop.wait(max(0.0, when - time.monotonic())):
+                break
+            heapq.heapreplace(due, (when + self.jobs[index].interval, index))
+            with self._lock:
+                if index in self._running:
+                    continue
+                self._running.add(index)
+            self._pool.submit(self._run, index)
+
+    def _run(self, index: int) -> None:
+        job = self.jobs[index]
+        started = time.monotonic()
+        try:
+            families = self._prober(job.module).probe(
+                job.target, min(job.module.timeout_seconds, job.interval)
+            )
+        except Exception as failure:  # a prober bug must not stop the schedule
+            log.error("scheduled probe of %s failed: %s", job.target.name, type(failure).__name__)
+            families = []
+        finally:
+            with self._lock:
+                self._running.discard(index)
+        self.record(job, families, time.monotonic() - started)
+
+    def _prober(self, module: Module) -> Prober:
+        with self._lock:
+            prober = self._probers.get(module.name)
+            if prober is None:
+                prober = self._kinds[module.kind].build(module)
+                self._probers[module.name] = prober
+            return prober
+
+    def record(self, job: Job, families: list[Metric], duration: float) -> None:
+        """Fold one probe's families into the target's histograms, counters and gauges."""
+        up_metric = self._kinds[job.module.kind].up_metric
+        success = any(
+            sample.name == up_metric and sample.value == 1
+            for family in families for sample in family.samples
+        )
+        base = (job.target.name, job.module.name, job.target.location)
+        phases = [
+            (sample.labels[names.LABEL_PHASE], sample.value)
+            for family in families if family.name.endswith("_duration_seconds")
+            for sample in family.samples if names.LABEL_PHASE in sample.labels
+        ]
+        with self._lock:
+            state = self._series(self._states, base, TargetState)
+            if state is None:
+                return
+            state.runs += 1
+            state.failures += int(not success)
+            state.last_success = float(success)
+            state.last_run = time.time()
+            state.duration.observe(duration)
+            for phase, seconds in phases:
+                histogram = self._series(self._phases, (*base, phase), Histogram)
+                if histogram is not None:
+                    histogram.observe(seconds)
+
+    def _series(
+        self, table: dict[SeriesKey, Slot], key: SeriesKey, make: type[Slot]
+    ) -> Slot | None:
+        """Return a series' slot, creating it only while under the cap (caller holds the lock)."""
+        slot = table.get(key)
+        if slot is None:
+            if len(self._states) + len(self._phases) >= self._max_series:
+                self._dropped += 1
+                return None
+            slot = table[key] = make()
+        return slot
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the scheduled probes' families for /metrics."""
+        labels = [runner_names.LABEL_TARGET, runner_names.LABEL_MODULE, names.LABEL_LOCATION]
+        duration = HistogramMetricFamily(
+            names.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS,
+            "How long scheduled probes of a target took.", labels=labels,
+        )
+        phase = HistogramMetricFamily(
+            names.PERFSIGHT_PROBE_PHASE_DURATION_SECONDS,
+            "How long each phase of a target's scheduled probes took.",
+            labels=[*labels, names.LABEL_PHASE],
+        )
+        runs = CounterMetricFamily(
+            names.PERFSIGHT_PROBE_SCHEDULED_RUNS_TOTAL, "Scheduled probes run.", labels=labels
+        )
+        failures = CounterMetricFamily(
+            names.PERFSIGHT_PROBE_SCHEDULED_FAILURES_TOTAL,
+            "Scheduled probes that did not succeed.", labels=labels,
+        )
+        last = GaugeMetricFamily(
+            names.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS,
+            "Whether the last scheduled probe of a target succeeded.", labels=labels,
+        )
+        stamp = GaugeMetricFamily(
+            names.PERFSIGHT_PROBE_SCHEDULED_LAST_RUN_TIMESTAMP_SECONDS,
+            "When the last scheduled probe of a target finished, in unixtime.", labels=labels,
+        )
+        dropped = CounterMetricFamily(
+            names.PERFSIGHT_PROBE_SCHEDULED_SERIES_DROPPED_TOTAL,
+            "Scheduled probe results left out because the series cap was reached.",
+        )
+        with self._lock:
+            for key, state in sorted(self._states.items()):
+                duration.add_metric(list(key), state.duration.cumulative(), state.duration.total)
+                runs.add_metric(list(key), state.runs)
+                failures.add_metric(list(key), state.failures)
+                last.add_metric(list(key), state.last_success)
+                stamp.add_metric(list(key), state.last_run)
+            for key, histogram in sorted(self._phases.items()):
+                phase.add_metric(list(key), histogram.cumulative(), histogram.total)
+            dropped.add_metric([], self._dropped)
+        yield from (duration, phase, runs, failures, last, stamp, dropped)
+
+    def close(self) -> None:
+        """Stop scheduling, abandon running probes and close the probers."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            probers, self._probers = list(self._probers.values()), {}
+        for prober in probers:
+            prober.close()
