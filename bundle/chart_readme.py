@@ -53,6 +53,15 @@ against, instead of silently changing the wrong one; so does an override naming 
 alert. Thresholds derived from others (hysteresis bands, SLO burn-rate factors) are changed in
 `perfsight.yaml`, where the generator knows every place a threshold is used.
 
+## Alertmanager
+
+`alertmanagerConfig.enabled` creates an AlertmanagerConfig with the generated routing and
+inhibitions from `alertmanager/alertmanager.yml` (page on `severity=critical`, ticket otherwise;
+critical inhibits warning, an exporter or database down inhibits what depends on it). Fill the
+receivers by the generated names, e.g. `alertmanagerConfig.receivers.page.pagerdutyConfigs`.
+The operator adds a `namespace` matcher to these routes and inhibitions by default, so they apply
+to alerts carrying this release's namespace.
+
 ## Values
 """
 
