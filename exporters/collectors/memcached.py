@@ -40,21 +40,25 @@ class MemcachedProber:
 
     def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
         """Return the target's families: memcached_up plus its stats."""
-        try:
-            budget = timeout_seconds * QUERY_BUDGET
-            client = self._clients.get(target.address, budget, lambda: Client(
-                split_host_port(target.address, DEFAULT_PORT), connect_timeout=budget,
-                timeout=budget, no_delay=True,
-            ))
-            stats = _decoded(client.stats())
-            settings = _decoded(client.stats("settings"))
-        except PROBE_ERRORS as failure:
-            self._clients.drop(target.address)
-            text = " ".join(str(failure).split()) or "no detail"
-            self._transitions.report(target, f"{type(failure).__name__}: {text}")
-            return [_up(0)]
-        self._transitions.report(target, None)
-        return [_up(1), *stats_families(stats, settings)]
+        budget = timeout_seconds * QUERY_BUDGET
+        while True:  # a kept connection may have died while idle: then one fresh attempt
+            try:
+                client, fresh = self._clients.get(target.address, budget, lambda: Client(
+                    split_host_port(target.address, DEFAULT_PORT), connect_timeout=budget,
+                    timeout=budget, no_delay=True,
+                ))
+                stats = _decoded(client.stats())
+                settings = _decoded(client.stats("settings"))
+            except PROBE_ERRORS as failure:
+                self._clients.drop(target.address)
+                # a timeout is the server's answer; a closed kept socket earns a fresh attempt
+                if isinstance(failure, ValueError | TimeoutError) or fresh:
+                    text = " ".join(str(failure).split()) or "no detail"
+                    self._transitions.report(target, f"{type(failure).__name__}: {text}")
+                    return [_up(0)]
+                continue
+            self._transitions.report(target, None)
+            return [_up(1), *stats_families(stats, settings)]
 
     def close(self) -> None:
         """Close every kept connection."""

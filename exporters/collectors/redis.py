@@ -93,7 +93,8 @@ class RedisProber:
         try:
             if self._options.password is not None:  # read on every probe, to redact errors
                 secrets.append(self._options.password.read())
-            client = self._clients.get(
+            # redis-py reconnects a kept connection the server closed while it was idle
+            client, _fresh = self._clients.get(
                 target.address, budget, lambda: self._connect(target, budget)
             )
             pipeline = client.pipeline(transaction=False)

@@ -15,17 +15,19 @@ class KeptClients(Generic[Client]):
         self._lock = threading.Lock()
         self._clients: dict[str, tuple[Client, float]] = {}
 
-    def get(self, address: str, timeout: float, build: Callable[[], Client]) -> Client:
-        """Return the address's client, building one if there is none or the timeout changed."""
+    def get(
+        self, address: str, timeout: float, build: Callable[[], Client]
+    ) -> tuple[Client, bool]:
+        """Return the address's client and whether it is new (none kept, or a new timeout)."""
         with self._lock:
             kept = self._clients.get(address)
         if kept is not None and kept[1] == timeout:
-            return kept[0]
+            return kept[0], False
         self.drop(address)
         client = build()
         with self._lock:
             self._clients[address] = (client, timeout)
-        return client
+        return client, True
 
     def drop(self, address: str) -> None:
         """Close and forget the address's client, so the next probe builds a new one."""

@@ -1,4 +1,6 @@
-"""A harness server that a test can crash (SIGKILL) and start again on the same port."""
+"""A harness server that a test can crash (SIGKILL), freeze (SIGSTOP) and start again."""
+
+import signal
 
 from tests.harness.servers import Server
 
@@ -13,6 +15,16 @@ class Restartable:
         if self._server is not None:
             self._server.process.kill()
             self.stop()
+
+    def freeze(self) -> None:
+        """Stop the process without ending it: the kernel still accepts connections."""
+        assert self._server is not None
+        self._server.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let a frozen process run again."""
+        assert self._server is not None
+        self._server.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         """Stop the server (terminate); idempotent."""

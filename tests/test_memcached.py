@@ -1,0 +1,164 @@
+"""The memcached prober against a real memcached: load, evictions, failures, options."""
+
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from exporters.multitarget.settings import parse_modules
+from exporters.names import memcached as names
+from exporters.validation import Validator
+from tests.harness.memcached import MEMORY_MEGABYTES, Memcached, running_memcached
+from tests.harness.probe_client import ProbingExporter, one, parse, probing_exporter
+from tests.harness.servers import require_binary
+
+pytestmark = pytest.mark.integration
+
+MODULE_TIMEOUT = 3.0
+SLOW_TIMEOUT = 1.0
+FAST_ANSWER = 1.0  # seconds: a failing probe answers well within this
+LIMIT_BYTES = MEMORY_MEGABYTES * 1024 * 1024
+
+
+def module(timeout: float = MODULE_TIMEOUT) -> dict[str, Any]:
+    return {"prober": "memcached", "timeout_seconds": timeout, "min_interval_seconds": 0}
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Memcached]:
+    with running_memcached() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def late(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Memcached]:
+    """A server whose port the exporter knows before it first starts."""
+    late_server = Memcached(tmp_path_factory.mktemp("memcached-late"))
+    try:
+        yield late_server
+    finally:
+        late_server.stop()
+
+
+@pytest.fixture(scope="module")
+def exporter(
+    server: Memcached, late: Memcached, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ProbingExporter]:
+    workdir = tmp_path_factory.mktemp("perfsight-memcached")
+    modules = {"mc": module(), "mc_slow": module(SLOW_TIMEOUT)}
+    targets = {"main": (server.address, "mc"), "late": (late.address, "mc")}
+    with probing_exporter(workdir, modules, targets, default_module="mc") as running:
+        yield running
+
+
+def log_lines(exporter: ProbingExporter, module_name: str, target: str, what: str) -> list[str]:
+    return [line for line in exporter.log().splitlines()
+            if f"memcached module {module_name} target {target} {what}" in line]
+
+
+def probe_down(exporter: ProbingExporter, target: str, module_name: str = "mc") -> None:
+    """Probe a failing target: 200, fast, memcached_up 0."""
+    response, elapsed = exporter.probe(target, module_name)
+    assert response.status_code == 200, response.text
+    assert elapsed < FAST_ANSWER + (SLOW_TIMEOUT if module_name == "mc_slow" else 0), elapsed
+    assert one(parse(response.text), names.MEMCACHED_UP) == 0
+
+
+def command(values: dict[str, Any], name: str, status: str) -> float:
+    return one(values, names.MEMCACHED_COMMANDS_TOTAL, command=name, status=status)
+
+
+def test_hits_misses_and_items_move_with_real_load(
+    exporter: ProbingExporter, server: Memcached
+) -> None:
+    client = server.client()
+    before = exporter.values()
+    try:
+        for i in range(100):
+            client.set(f"load:{i}", b"x" * 10)
+        for i in range(150):
+            client.get(f"load:{i % 100}")
+        for i in range(50):
+            client.get(f"absent:{i}")
+    finally:
+        client.close()
+    after = exporter.values()
+    hits = command(after, "get", "hit") - command(before, "get", "hit")
+    misses = command(after, "get", "miss") - command(before, "get", "miss")
+    assert (hits, misses) == (150, 50)  # the probes themselves get nothing
+    assert hits / (hits + misses) == 0.75
+    assert command(after, "set", "hit") - command(before, "set", "hit") == 100
+    assert one(after, names.MEMCACHED_CURRENT_ITEMS) == 100
+    assert one(after, names.MEMCACHED_ITEMS_TOTAL) - one(before, names.MEMCACHED_ITEMS_TOTAL) == 100
+    assert one(after, names.MEMCACHED_LIMIT_BYTES) == LIMIT_BYTES
+    assert 0 < one(after, names.MEMCACHED_CURRENT_BYTES) <= LIMIT_BYTES
+    assert one(after, names.MEMCACHED_MAX_CONNECTIONS) == 1024  # memcached's default -c
+    assert one(after, names.MEMCACHED_CURRENT_CONNECTIONS) >= 1
+    assert one(after, names.MEMCACHED_CONNECTIONS_TOTAL) >= 2
+    (version,) = after[names.MEMCACHED_VERSION]
+    assert dict(version)[names.LABEL_VERSION].startswith("1.")
+
+
+def test_evictions_with_small_memory(exporter: ProbingExporter, server: Memcached) -> None:
+    before = one(exporter.values(), names.MEMCACHED_ITEMS_EVICTED_TOTAL)
+    client = server.client()
+    try:
+        client.set_many({f"fill:{i}": b"v" * 2048 for i in range(2000)})  # 4 MB into 2 MB
+    finally:
+        client.close()
+    after = exporter.values()
+    assert one(after, names.MEMCACHED_ITEMS_EVICTED_TOTAL) > before
+    assert one(after, names.MEMCACHED_CURRENT_BYTES) <= LIMIT_BYTES
+
+
+def test_down_at_start_killed_and_restarted(exporter: ProbingExporter, late: Memcached) -> None:
+    for _ in range(3):
+        probe_down(exporter, "late")
+    assert len(log_lines(exporter, "mc", "late", "is down")) == 1
+    late.start()
+    assert one(exporter.values("late"), names.MEMCACHED_UP) == 1
+    assert len(log_lines(exporter, "mc", "late", "recovered")) == 1
+    late.kill()
+    for _ in range(3):
+        probe_down(exporter, "late")
+    assert len(log_lines(exporter, "mc", "late", "is down")) == 2  # once per outage
+    late.start()
+    assert one(exporter.values("late"), names.MEMCACHED_UP) == 1
+    assert len(log_lines(exporter, "mc", "late", "recovered")) == 2
+
+
+def test_frozen_server_answers_down_within_the_timeout(
+    exporter: ProbingExporter, server: Memcached
+) -> None:
+    assert one(exporter.values("main", "mc_slow"), names.MEMCACHED_UP) == 1
+    server.freeze()
+    try:
+        probe_down(exporter, "main", "mc_slow")
+        probe_down(exporter, "main", "mc_slow")
+    finally:
+        server.thaw()
+    (line,) = log_lines(exporter, "mc_slow", "main", "is down")
+    assert "timed out" in line, line
+    assert one(exporter.values("main", "mc_slow"), names.MEMCACHED_UP) == 1
+    assert len(log_lines(exporter, "mc_slow", "main", "recovered")) == 1
+
+
+def test_options_problems_carry_their_full_path() -> None:
+    check = Validator()
+    parse_modules(check, {"cache": {"prober": "memcached", "memcached": {"password": "x"}}})
+    assert check.problems == ["modules.cache.memcached.password: unknown field"]
+
+
+def test_promtool_check_metrics_is_clean_apart_from_memcached_exporter_names(
+    exporter: ProbingExporter,
+) -> None:
+    response, _elapsed = exporter.probe("main")
+    result = subprocess.run(
+        [require_binary("promtool"), "check", "metrics"],
+        input=response.text, capture_output=True, text=True, check=False,
+    )
+    problems = [line for line in result.stderr.splitlines() if line.strip()]
+    unexpected = [line for line in problems
+                  if line.split()[0] not in names.MEMCACHED_VERBATIM_NAMES]
+    assert unexpected == [], "\n".join(unexpected)
