@@ -2,7 +2,8 @@
 
 Each target keeps one autocommit psycopg connection, reused across probes and reopened after a
 failure. `statement_timeout` is set from the probe timeout and lowered to what is left of it
-before each query group, so no query outlives the scrape deadline on the server either.
+before each query group, so no query outlives the scrape deadline on the server either; a
+server that stops answering altogether has its socket shut down by a watchdog timer.
 """
 
 import logging
