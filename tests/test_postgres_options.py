@@ -3,9 +3,12 @@
 import pytest
 
 from exporters.collectors.postgres import PostgresOptions, parse_address
+from exporters.collectors.postgres_queries import add, legacy_counter, short_version
 from exporters.config import parse_settings
 from exporters.errors import ConfigError
+from exporters.exposition import render_text
 from exporters.multitarget.settings import default_modules
+from exporters.names import postgres as names
 from exporters.secrets import SecretRef
 
 
@@ -83,3 +86,18 @@ def test_addresses(address: str, expected: tuple[str, int]) -> None:
 def test_bad_addresses_are_refused(address: str) -> None:
     with pytest.raises(ValueError, match="address"):
         parse_address(address)
+
+
+def test_counter_without_total_is_typed_under_its_own_name() -> None:
+    family = legacy_counter(names.PG_STAT_DATABASE_XACT_COMMIT, "commits")
+    add(family, {names.LABEL_DATNAME: "app"}, 3)
+    assert render_text([family]).decode() == (
+        "# HELP pg_stat_database_xact_commit commits\n"
+        "# TYPE pg_stat_database_xact_commit counter\n"
+        'pg_stat_database_xact_commit{datname="app"} 3.0\n'
+    )
+
+
+@pytest.mark.parametrize(("number", "short"), [(150018, "15.18.0"), (90624, "9.6.24")])
+def test_short_version_as_postgres_exporter_writes_it(number: int, short: str) -> None:
+    assert short_version(number) == short
