@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from alert_rules import databases, slo, system
+from alert_rules import caches, databases, slo, system
 from bundle import names as rn
 from bundle.artifacts import Artifact, render_yaml
 from bundle.spec import Spec, spec_of
@@ -12,7 +12,9 @@ from bundle.spec import Spec, spec_of
 PATH = "alertmanager/alertmanager.yml"
 PAGE, TICKET = "page", "ticket"
 # alerts meaning "this dependency is unreachable"; they hold back the SLO burn of its dependents
-DEPENDENCY_DOWN_ALERTS = (system.EXPORTER_DOWN.name, *(a.name for a in databases.DOWN_ALERTS))
+DEPENDENCY_DOWN_ALERTS = (
+    system.EXPORTER_DOWN.name, *(a.name for a in databases.DOWN_ALERTS + caches.DOWN_ALERTS)
+)
 SLO_BURN_ALERTS = (slo.BURN_PAGE.name, slo.BURN_TICKET.name)
 
 

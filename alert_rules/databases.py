@@ -16,17 +16,17 @@ ON_INSTANCE = f"on ({rn.LABEL_INSTANCE}, {rn.LABEL_JOB})"
 MIN_CACHE_READS_PER_SECOND = 100  # below this, a hit ratio says little
 
 
-def down(engine: str, name: str, metric: str) -> Alert:
-    """Return the alert for an exporter that cannot reach its database."""
+def down(engine: str, name: str, metric: str, dashboard: str = rn.DASHBOARD_DATABASES) -> Alert:
+    """Return the alert for an exporter that cannot reach its database or cache."""
     return Alert(
         name=name, severity="critical", for_="1m",
         summary=f"{engine} {{{{ $labels.instance }}}} is down",
         description=f"{metric} is 0: the exporter at {{{{ $labels.instance }}}} cannot connect "
                     f"to {engine} for 1 minute.",
-        dashboard=rn.DASHBOARD_DATABASES,
+        dashboard=dashboard,
         runbook=Runbook(
             meaning=f"The exporter runs but its connection to {engine} fails (`{metric} == 0`).",
-            impact="Every service using this database fails or degrades; Alertmanager holds "
+            impact="Every service using it fails or degrades; Alertmanager holds "
                    "back their SLO burn alerts while this fires (dependencies in "
                    "perfsight.yaml).",
             diagnose=f"Exporter log for the connection error; `systemctl status` / pod status "

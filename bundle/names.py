@@ -28,7 +28,6 @@ CLASSIC_HTTP_DURATION = "http_request_duration_seconds"
 CLASSIC_HTTP_REQUESTS_TOTAL = "http_requests_total"
 CLASSIC_STATUS_LABEL = "code"
 UP = "up"
-PROBE_SUCCESS = "probe_success"  # blackbox_exporter's name, kept by perfsight's probes
 
 # --- dashboards (uids are owned by the dashboards generator; linked from every alert) -------
 DASHBOARD_RESOURCES = "perfsight-resources"
@@ -83,6 +82,13 @@ INSTANCE_MYSQL_BUFFER_POOL_HIT = "instance:mysql_innodb_buffer_pool_hit:ratio_ra
 INSTANCE_MYSQL_BUFFER_POOL_READ_REQUESTS = (
     "instance:mysql_global_status_innodb_buffer_pool_read_requests:rate5m"
 )
+
+# --- caches ---------------------------------------------------------------------------------
+INSTANCE_REDIS_MEMORY_UTILISATION = "instance:redis_memory_used:ratio"
+INSTANCE_REDIS_MEMORY_EXHAUSTION = "instance:redis_memory_available:exhaustion_seconds"
+INSTANCE_REDIS_HIT = "instance:redis_keyspace_hits:ratio_rate5m"
+INSTANCE_MEMCACHED_HIT = "instance:memcached_commands_get_hits:ratio_rate5m"
+INSTANCE_MEMCACHED_GETS = "instance:memcached_commands_get:rate5m"
 
 # --- SLOs (labels: service, slo, window) -----------------------------------------------------
 SLO_BAD_EVENTS_RATE5M = "slo:sli_bad_events:rate5m"
@@ -144,6 +150,14 @@ ALERT_MYSQL_CONNECTIONS = "MySQLConnectionsNearLimit"
 ALERT_MYSQL_DEADLOCKS = "MySQLDeadlocks"
 ALERT_MYSQL_REPLICATION_LAG = "MySQLReplicationLag"
 ALERT_MYSQL_BUFFER_POOL_HIT = "MySQLBufferPoolHitRatioLow"
+ALERT_REDIS_DOWN = "RedisDown"
+ALERT_REDIS_MEMORY = "RedisMemoryNearMax"
+ALERT_REDIS_EVICTIONS = "RedisEvictingKeys"
+ALERT_MEMCACHED_DOWN = "MemcachedDown"
+ALERT_MEMCACHED_HIT = "MemcachedHitRatioLow"
+ALERT_PROBE_FAILING = "ProbeFailing"
+ALERT_PROBE_SLOW = "ProbeSlow"
+ALERT_PROBE_CERT_EXPIRY = "ProbeCertificateExpiring"
 
 ALERT_NAMES = (
     ALERT_EXPORTER_DOWN, ALERT_COLLECTOR_FAILING, ALERT_CPU_SATURATED, ALERT_MEMORY_SATURATED,
@@ -153,5 +167,7 @@ ALERT_NAMES = (
     ALERT_POSTGRES_DOWN, ALERT_POSTGRES_CONNECTIONS, ALERT_POSTGRES_DEADLOCKS,
     ALERT_POSTGRES_REPLICATION_LAG, ALERT_POSTGRES_LONG_TRANSACTION, ALERT_POSTGRES_WRAPAROUND,
     ALERT_POSTGRES_CACHE_HIT, ALERT_MYSQL_DOWN, ALERT_MYSQL_CONNECTIONS, ALERT_MYSQL_DEADLOCKS,
-    ALERT_MYSQL_REPLICATION_LAG, ALERT_MYSQL_BUFFER_POOL_HIT,
+    ALERT_MYSQL_REPLICATION_LAG, ALERT_MYSQL_BUFFER_POOL_HIT, ALERT_REDIS_DOWN, ALERT_REDIS_MEMORY,
+    ALERT_REDIS_EVICTIONS, ALERT_MEMCACHED_DOWN, ALERT_MEMCACHED_HIT, ALERT_PROBE_FAILING,
+    ALERT_PROBE_SLOW, ALERT_PROBE_CERT_EXPIRY,
 )

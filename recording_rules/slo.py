@@ -9,6 +9,7 @@ from bundle.artifacts import Artifact, render_yaml
 from bundle.durations import UNIT_SECONDS, format_duration
 from bundle.promql import labels, le_matcher, number, rng, select
 from bundle.spec import LatencySli, ProbeSli, RatioSli, Sli, Slo, spec_of
+from exporters.names import probe as pr
 
 PATH = "recording_rules/generated/slo.yaml"
 H, M = UNIT_SECONDS["h"], UNIT_SECONDS["m"]
@@ -27,7 +28,7 @@ def bad_rate(sli: Sli, window: int) -> str:
         fast = select(f"{sli.histogram}_bucket", sli.selector,
                       f'{rn.LABEL_LE}=~"{le_matcher(sli.threshold_seconds)}"')
         return f"({total_rate(sli, window)} - sum(rate({fast}{rng(window)})))"
-    probes = select(rn.PROBE_SUCCESS, sli.selector)
+    probes = select(pr.PROBE_SUCCESS, sli.selector)
     return (f"((sum(count_over_time({probes}{rng(window)})) - sum(sum_over_time({probes}"
             f"{rng(window)}))) / {window})")
 
@@ -39,7 +40,7 @@ def total_rate(sli: Sli, window: int) -> str:
     if isinstance(sli, LatencySli):
         return f"sum(rate({select(f'{sli.histogram}_count', sli.selector)}{rng(window)}))"
     assert isinstance(sli, ProbeSli)
-    probes = select(rn.PROBE_SUCCESS, sli.selector)
+    probes = select(pr.PROBE_SUCCESS, sli.selector)
     return f"(sum(count_over_time({probes}{rng(window)})) / {window})"
 
 
