@@ -17,7 +17,10 @@ import requests
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from exporters.collectors import postgres as postgres_prober
+from exporters.multitarget.base import Target
 from exporters.names import postgres as names
+from exporters.secrets import SecretRef
 from tests.harness.exporter import running_exporter
 from tests.harness.exposition import family_shapes
 from tests.harness.postgres import Postgres, running_postgres
@@ -443,6 +446,40 @@ def test_frozen_backend_is_cut_off_by_the_prober_itself(exporter: Exporter, pg: 
         os.kill(backend, signal.SIGCONT)
     assert one(exporter.values("main", "pg_frozen"), names.PG_UP) == 1  # a new connection
     assert "module pg_frozen target main recovered" in exporter.log()
+
+
+def test_kept_connections_are_capped_per_module(
+    pg: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres_prober, "MAX_KEPT_CONNECTIONS", 2)
+    role = "perfsight_capped"
+    pg.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{pg.password}'")
+    password = tmp_path / "pw"
+    password.write_text(pg.password)
+    prober = postgres_prober.PostgresProber(postgres_prober.PostgresOptions(
+        user=role, password=SecretRef(file=str(password))
+    ))
+    addresses = [pg.address, f"localhost:{pg.port}", f"{pg.socket_dir}:{pg.port}"]
+
+    def backends() -> int:
+        with pg.connect() as connection:
+            row = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (role,)
+            ).fetchone()
+        assert row is not None
+        return int(str(row[0]))
+
+    try:
+        for address in addresses:
+            families = prober.probe(Target(address, address), MODULE_TIMEOUT)
+            assert families[0].samples[0].value == 1
+        wait_until(lambda: backends() == 2, 5, "the oldest connection to be closed")
+        families = prober.probe(Target(addresses[0], addresses[0]), MODULE_TIMEOUT)
+        assert families[0].samples[0].value == 1  # reconnected, evicting the next oldest
+        wait_until(lambda: backends() == 2, 5, "two connections kept")
+    finally:
+        prober.close()
+    wait_until(lambda: backends() == 0, 5, "close() to close every connection")
 
 
 def test_crash_then_restart_recovers_and_unloaded_extension_is_absent(

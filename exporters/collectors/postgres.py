@@ -11,6 +11,7 @@ import math
 import socket
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,9 @@ TIMEOUT_SLACK = 0.1
 # query: the socket is shut down this share of the probe timeout after the probe started
 SEVER_AFTER = 0.9
 APPLICATION_NAME = "perfsight"
+# connections kept per module; beyond it the least recently probed target's is closed, so a
+# module with allow_unlisted_targets cannot be made to hold a connection per address ever asked
+MAX_KEPT_CONNECTIONS = 64
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,15 @@ class _Session:
     def __init__(self, connection: psycopg.Connection[Any], timeout_ms: int) -> None:
         self.connection = connection
         self.timeout_ms = timeout_ms
+        self.in_use = threading.Lock()
+
+    def close_unless_in_use(self) -> None:
+        """Close the connection now if no probe is using it (else the probe's end drops it)."""
+        if self.in_use.acquire(blocking=False):
+            try:
+                self.connection.close()
+            finally:
+                self.in_use.release()
 
     def fit_timeout(self, remaining_ms: int) -> None:
         """Set statement_timeout to what is left, when it is off by more than the slack."""
@@ -162,7 +175,7 @@ class PostgresProber:
         self._options = options
         self._name = f"postgres module {module_name}"
         self._lock = threading.Lock()
-        self._sessions: dict[str, _Session] = {}
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._transitions = TransitionLog(self._name)
         self._group_errors: dict[tuple[str, str], str] = {}
 
@@ -183,7 +196,8 @@ class PostgresProber:
             )
             watchdog.start()
             try:
-                families = self._collect(target, session, deadline, secrets)
+                with session.in_use:
+                    families = self._collect(target, session, deadline, secrets)
             finally:
                 watchdog.cancel()
             if not isinstance(families, str):
@@ -225,6 +239,8 @@ class PostgresProber:
         timeout_ms = max(1, int(timeout_seconds * QUERY_BUDGET * 1000))
         with self._lock:
             session = self._sessions.get(target.address)
+            if session is not None:
+                self._sessions.move_to_end(target.address)
         if session is not None and not session.connection.closed:
             return session, False
         connection = psycopg.connect(
@@ -235,6 +251,12 @@ class PostgresProber:
         session = _Session(connection, timeout_ms)
         with self._lock:
             self._sessions[target.address] = session
+            evicted = [
+                self._sessions.popitem(last=False)[1]
+                for _ in range(len(self._sessions) - MAX_KEPT_CONNECTIONS)
+            ]
+        for old in evicted:
+            old.close_unless_in_use()
         return session, True
 
     def _connect_arguments(
@@ -290,7 +312,7 @@ class PostgresProber:
     def close(self) -> None:
         """Close every kept connection."""
         with self._lock:
-            sessions, self._sessions = list(self._sessions.values()), {}
+            sessions, self._sessions = list(self._sessions.values()), OrderedDict()
         for session in sessions:
             session.connection.close()
 
