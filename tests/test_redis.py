@@ -41,6 +41,12 @@ def server() -> Iterator[Redis]:
 
 
 @pytest.fixture(scope="session")
+def replica(server: Redis) -> Iterator[Redis]:
+    with running_redis(password=PASSWORD, replica_of=server) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def late(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
     """A server whose port the exporter knows before it first starts."""
     late_server = Redis(tmp_path_factory.mktemp("redis-late"), password=PASSWORD)
@@ -52,7 +58,7 @@ def late(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
 
 @pytest.fixture(scope="module")
 def exporter(
-    server: Redis, late: Redis, tmp_path_factory: pytest.TempPathFactory
+    server: Redis, replica: Redis, late: Redis, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ProbingExporter]:
     workdir = tmp_path_factory.mktemp("perfsight-redis")
     password = secret_file(workdir, "password", PASSWORD)
@@ -61,7 +67,8 @@ def exporter(
         "rd_wrong": module(password=secret_file(workdir, "wrong", WRONG_PASSWORD)),
         "rd_slow": module(SLOW_TIMEOUT, password=password),
     }
-    targets = {"main": (server.address, "rd"), "late": (late.address, "rd")}
+    targets = {"main": (server.address, "rd"), "replica": (replica.address, "rd"),
+               "late": (late.address, "rd")}
     with probing_exporter(workdir, modules, targets, default_module="rd") as running:
         yield running
 
@@ -156,6 +163,26 @@ def test_evictions_with_small_maxmemory(exporter: ProbingExporter, server: Redis
     # the server evicts before any command while over maxmemory, the probe's own included
     assert before < evicted <= client.info("stats")["evicted_keys"]
     assert one(after, names.REDIS_MEMORY_USED_BYTES) <= MAXMEMORY_BYTES * 1.1
+
+
+def test_replication_on_primary_and_replica(exporter: ProbingExporter, server: Redis) -> None:
+    def linked() -> bool:
+        values = exporter.values("replica")
+        return values.get(names.REDIS_MASTER_LINK_UP, {}).get(frozenset(master.items()), 0) == 1
+
+    master = {names.LABEL_MASTER_HOST: "127.0.0.1", names.LABEL_MASTER_PORT: str(server.port)}
+    wait_until(linked, 20, "the replica to link to its primary")
+    server.client().set("replicated", "1")
+    primary = exporter.values("main")
+    replica = exporter.values("replica")
+    assert one(primary, names.REDIS_CONNECTED_SLAVES) == 1
+    (slave,) = primary[names.REDIS_CONNECTED_SLAVE_OFFSET_BYTES]
+    assert dict(slave)[names.LABEL_SLAVE_STATE] == "online"
+    lag_bytes = one(primary, names.REDIS_MASTER_REPL_OFFSET) - one(
+        replica, names.REDIS_SLAVE_REPL_OFFSET, **master)
+    assert lag_bytes >= 0
+    assert dict(next(iter(replica[names.REDIS_INSTANCE_INFO])))["role"] == "slave"
+    assert names.REDIS_SLAVE_INFO in replica and names.REDIS_SLAVE_INFO not in primary
 
 
 # --- failures: redis_up 0, 200 fast, one log line, no secret, recovery -------------------------

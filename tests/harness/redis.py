@@ -1,7 +1,8 @@
 """A real redis-server (Debian package) on 127.0.0.1, a random port and a temp dir.
 
 No RDB snapshots (`--save ''`), debug commands enabled (`DEBUG SLEEP` makes a slow server),
-optional `--maxmemory` with allkeys-lru for evictions and `--requirepass`. `kill()` is a crash
+optional `--maxmemory` with allkeys-lru for evictions, `--requirepass` (also the primary's
+password on a replica) and `--replicaof` another harness server. `kill()` is a crash
 (SIGKILL); `start()` brings it back on the same port.
 """
 
@@ -23,12 +24,14 @@ class Redis(Restartable):
     """One redis-server: started, killed and restarted on the same port."""
 
     def __init__(
-        self, workdir: Path, *, maxmemory: str | None = None, password: str | None = None
+        self, workdir: Path, *, maxmemory: str | None = None, password: str | None = None,
+        replica_of: "Redis | None" = None,
     ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.password = password
         self._maxmemory = maxmemory
+        self._primary = replica_of
 
     @property
     def address(self) -> str:
@@ -45,7 +48,9 @@ class Redis(Restartable):
         if self._maxmemory is not None:
             argv += ["--maxmemory", self._maxmemory, "--maxmemory-policy", "allkeys-lru"]
         if self.password is not None:
-            argv += ["--requirepass", self.password]
+            argv += ["--requirepass", self.password, "--masterauth", self.password]
+        if self._primary is not None:
+            argv += ["--replicaof", "127.0.0.1", str(self._primary.port)]
         self._server = Server(f"redis-{self.port}", argv, self.workdir)
         self._server.wait_ready(self._pings)
 
@@ -65,11 +70,12 @@ class Redis(Restartable):
 
 @contextmanager
 def running_redis(
-    *, maxmemory: str | None = None, password: str | None = None
+    *, maxmemory: str | None = None, password: str | None = None,
+    replica_of: Redis | None = None,
 ) -> Iterator[Redis]:
-    """Start a redis-server in a temp dir; always stop it and remove the dir."""
+    """Start a redis-server (a replica of replica_of if given) in a temp dir; always clean up."""
     workdir = Path(tempfile.mkdtemp(prefix="perfsight-redis-"))
-    server = Redis(workdir, maxmemory=maxmemory, password=password)
+    server = Redis(workdir, maxmemory=maxmemory, password=password, replica_of=replica_of)
     try:
         server.start()
         yield server
