@@ -14,16 +14,17 @@ from tests.harness.servers import wait_until
 
 @dataclass(frozen=True)
 class Started:
-    """One process the demo started: its pid, its kernel start time and how to stop it."""
+    """One process the demo started: its pid, its kernel start time, how to stop it, its order."""
 
     name: str
     pid: int
     start_time: str
     stop_signal: int
+    sequence: int
 
     def line(self) -> str:
         """Render the pid file line."""
-        return f"{self.pid} {self.start_time} {self.stop_signal}\n"
+        return f"{self.pid} {self.start_time} {self.stop_signal} {self.sequence}\n"
 
 
 def start_time(pid: int) -> str | None:
@@ -42,12 +43,13 @@ def spawn(
     """Start argv in its own session with its log in state/logs; write state/pids/NAME.pid."""
     (state / "logs").mkdir(exist_ok=True)
     (state / "pids").mkdir(exist_ok=True)
+    sequence = len(list((state / "pids").glob("*.pid")))
     with (state / "logs" / f"{name}.log").open("ab") as log:
         process = subprocess.Popen(
             list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             cwd=state, start_new_session=True, user=user,
         )
-    started = Started(name, process.pid, start_time(process.pid) or "?", stop_signal)
+    started = Started(name, process.pid, start_time(process.pid) or "?", stop_signal, sequence)
     (state / "pids" / f"{name}.pid").write_text(started.line())
     return started
 
@@ -68,10 +70,9 @@ def recorded(state: Path) -> list[Started]:
     """Return the processes recorded in state/pids, most recently started first."""
     found = []
     for path in (state / "pids").glob("*.pid") if (state / "pids").is_dir() else []:
-        pid, start, stop_signal = path.read_text().split()
-        process = Started(path.stem, int(pid), start, int(stop_signal))
-        found.append((path.stat().st_mtime_ns, process))
-    return [started for _, started in sorted(found, key=lambda item: item[0], reverse=True)]
+        pid, start, stop_signal, sequence = path.read_text().split()
+        found.append(Started(path.stem, int(pid), start, int(stop_signal), int(sequence)))
+    return sorted(found, key=lambda started: started.sequence, reverse=True)
 
 
 def is_running(started: Started) -> bool:

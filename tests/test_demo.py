@@ -59,7 +59,9 @@ def test_demo_starts_scrapes_and_stops_everything() -> None:
     finally:
         stopped = demo("stop", "--state-dir", str(state))
     assert stopped.returncode == 0, stopped.stderr
-    assert "stopped 6 processes" in stopped.stdout
+    # Reverse start order: Prometheus first, PostgreSQL (whose client the exporter is) last.
+    assert stopped.stdout.strip() == ("stopped 6 processes: prometheus, perfsight, alertmanager, "
+                                      "http-origin, redis, postgres")
     assert not any(is_running(p) for p in processes)
     assert not list((state / "pids").glob("*.pid"))
     again = demo("stop", "--state-dir", str(state))
