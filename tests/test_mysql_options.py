@@ -2,7 +2,7 @@
 
 import pytest
 
-from exporters.collectors.mysql import MysqlOptions, TlsOptions, one_line, parse_address
+from exporters.collectors.mysql import DEFAULT_PORT, MysqlOptions, TlsOptions, one_line
 from exporters.collectors.mysql_queries import (
     Flavour,
     Result,
@@ -13,6 +13,7 @@ from exporters.collectors.mysql_queries import (
 )
 from exporters.config import parse_settings
 from exporters.errors import ConfigError
+from exporters.multitarget.address import split_host_port
 from exporters.multitarget.settings import default_modules
 from exporters.names import mysql as names
 from exporters.secrets import SecretRef
@@ -88,7 +89,7 @@ def test_default_module_reads_credentials_from_the_environment() -> None:
     ("[fd00::5]", ("fd00::5", 3306)),
 ])
 def test_addresses(address: str, expected: tuple[str, int]) -> None:
-    assert parse_address(address) == expected
+    assert split_host_port(address, DEFAULT_PORT) == expected
 
 
 @pytest.mark.parametrize("address", [
@@ -96,7 +97,7 @@ def test_addresses(address: str, expected: tuple[str, int]) -> None:
 ])
 def test_bad_addresses_are_refused(address: str) -> None:
     with pytest.raises(ValueError, match="invalid address"):
-        parse_address(address)
+        split_host_port(address, DEFAULT_PORT)
 
 
 def test_error_lines_are_single_and_redacted() -> None:

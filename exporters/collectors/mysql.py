@@ -1,26 +1,26 @@
 """The `mysql` prober kind: MySQL/MariaDB metrics over one kept connection per target.
 
 Each target keeps one autocommit PyMySQL connection, reused across probes and reopened after a
-failure. The client's connect and read timeouts come from the probe budget; on MariaDB every
-statement also carries `SET STATEMENT max_statement_time=<time left> FOR`, so the server stops
-it at the scrape deadline too. MySQL has no server-side limit for SHOW statements
+failure or when the probe budget changes. The client's connect and read timeouts come from that
+budget; on MariaDB every statement also carries `SET STATEMENT max_statement_time=<time left>
+FOR`, so the server stops it at the scrape deadline too. MySQL has no server-side limit for SHOW statements
 (`max_execution_time` covers SELECT only), so there the read timeout is the limit.
 """
 
 import ssl
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import pymysql
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from exporters.collectors.mysql_queries import GROUPS, Flavour, QueryGroup, Result
+from exporters.multitarget.address import split_host_port
 from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
 from exporters.multitarget.grouplog import GroupLog
+from exporters.multitarget.kept import KeptClients
 from exporters.names import mysql as names
 from exporters.secrets import SecretRef, parse_secret, redact
 from exporters.validation import Validator
@@ -112,18 +112,6 @@ def parse_options(check: Validator, value: Any, path: str) -> MysqlOptions:
     )
 
 
-def parse_address(address: str) -> tuple[str, int]:
-    """Split `host:port`, `[v6]:port` or `host` (port 3306)."""
-    try:
-        parts = urlsplit(f"//{address}")
-        port = parts.port
-    except ValueError as error:
-        raise ValueError(f"invalid address {address!r}: {error}") from None
-    if not parts.hostname or parts.path or parts.query or parts.fragment or "@" in address:
-        raise ValueError(f"invalid address {address!r}: want host:port")
-    return parts.hostname, port or DEFAULT_PORT
-
-
 def one_line(error: BaseException, secrets: list[str]) -> str:
     """Describe an error on one line (with the server's error code), every secret redacted."""
     if isinstance(error, pymysql.Error) and len(error.args) == 2:
@@ -155,6 +143,11 @@ class _Session:
             columns = [column[0] for column in cursor.description or ()]
             return group.build(Result(columns, cursor.fetchall()))
 
+    def close(self) -> None:
+        """Say goodbye to the server unless the connection is already gone."""
+        if self.connection.open:
+            self.connection.close()
+
 
 class MysqlProber:
     """Probe MySQL/MariaDB targets of one module; failures become mysql_up 0 or absent groups."""
@@ -162,8 +155,7 @@ class MysqlProber:
     def __init__(self, options: MysqlOptions, module_name: str = "mysql") -> None:
         self._options = options
         name = f"mysql module {module_name}"
-        self._lock = threading.Lock()
-        self._sessions: dict[str, _Session] = {}
+        self._sessions: KeptClients[_Session] = KeptClients(lambda session: session.close())
         self._transitions = TransitionLog(name)
         self._groups = GroupLog(name)
 
@@ -183,7 +175,7 @@ class MysqlProber:
                 self._transitions.report(target, None)
                 return [_up(1), *families]
             error = families
-            self._drop(target.address)
+            self._sessions.drop(target.address)
             if fresh or deadline - time.monotonic() < MIN_STATEMENT_SECONDS:
                 break
         self._transitions.report(target, error)
@@ -210,22 +202,19 @@ class MysqlProber:
     def _session(
         self, target: Target, budget: float, deadline: float, secrets: list[str]
     ) -> tuple[_Session, bool]:
-        """Return the target's session and whether it is new, connecting when there is none."""
-        with self._lock:
-            session = self._sessions.get(target.address)
-        if session is not None and session.connection.open:
-            return session, False
-        remaining = deadline - time.monotonic()
-        if remaining < MIN_STATEMENT_SECONDS:
-            raise TimeoutError("no time left to connect before the scrape deadline")
-        session = _Session(pymysql.connect(
-            **self._login(secrets), **self._where(target), connect_timeout=remaining,
-            read_timeout=budget, write_timeout=budget, autocommit=True,
-            program_name=PROGRAM_NAME,
-        ))
-        with self._lock:
-            self._sessions[target.address] = session
-        return session, True
+        """Return the target's session and whether it is new (kept ones have this budget)."""
+
+        def connect() -> _Session:
+            remaining = deadline - time.monotonic()
+            if remaining < MIN_STATEMENT_SECONDS:
+                raise TimeoutError("no time left to connect before the scrape deadline")
+            return _Session(pymysql.connect(
+                **self._login(secrets), **self._where(target), connect_timeout=remaining,
+                read_timeout=budget, write_timeout=budget, autocommit=True,
+                program_name=PROGRAM_NAME,
+            ))
+
+        return self._sessions.get(target.address, budget, connect)
 
     def _login(self, secrets: list[str]) -> dict[str, Any]:
         """Return user, password and TLS keywords; an unset user is PyMySQL's (the OS user)."""
@@ -248,21 +237,12 @@ class MysqlProber:
         """Return host and port, or the module's unix socket (the address then only names it)."""
         if self._options.unix_socket is not None:
             return {"unix_socket": self._options.unix_socket}
-        host, port = parse_address(target.address)
+        host, port = split_host_port(target.address, DEFAULT_PORT)
         return {"host": host, "port": port}
-
-    def _drop(self, address: str) -> None:
-        with self._lock:
-            session = self._sessions.pop(address, None)
-        if session is not None and session.connection.open:
-            session.connection.close()
 
     def close(self) -> None:
         """Close every kept connection."""
-        with self._lock:
-            addresses = list(self._sessions)
-        for address in addresses:
-            self._drop(address)
+        self._sessions.close()
 
 
 def _up(value: int) -> Metric:
