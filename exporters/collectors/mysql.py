@@ -3,8 +3,8 @@
 Each target keeps one autocommit PyMySQL connection, reused across probes and reopened after a
 failure or when the probe budget changes. The client's connect and read timeouts come from that
 budget; on MariaDB every statement also carries `SET STATEMENT max_statement_time=<time left>
-FOR`, so the server stops it at the scrape deadline too. MySQL has no server-side limit for SHOW statements
-(`max_execution_time` covers SELECT only), so there the read timeout is the limit.
+FOR`, so the server stops it at the scrape deadline too. MySQL has no server-side limit for
+SHOW statements (`max_execution_time` covers SELECT only), so there the read timeout is the limit.
 """
 
 import ssl
