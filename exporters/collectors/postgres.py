@@ -6,7 +6,6 @@ before each query group, so no query outlives the scrape deadline on the server 
 server that stops answering altogether has its socket shut down by a watchdog timer.
 """
 
-import logging
 import math
 import socket
 import threading
@@ -20,11 +19,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from exporters.collectors.postgres_queries import GROUPS, STATEMENT_FAMILIES, QueryGroup
 from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.multitarget.grouplog import GroupLog
 from exporters.names import postgres as names
 from exporters.secrets import SecretRef, parse_secret, redact
 from exporters.validation import Validator
-
-log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 5432
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -177,7 +175,7 @@ class PostgresProber:
         self._lock = threading.Lock()
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         self._transitions = TransitionLog(self._name)
-        self._group_errors: dict[tuple[str, str], str] = {}
+        self._groups = GroupLog(self._name)
 
     def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
         """Return the target's families: pg_up plus every group that answered in time."""
@@ -229,7 +227,7 @@ class PostgresProber:
                 errors[group.name] = one_line(failure, secrets)
             else:
                 errors[group.name] = None
-        self._report_groups(target, errors)
+        self._groups.report(target, errors)
         return families
 
     def _session(
@@ -281,27 +279,6 @@ class PostgresProber:
         if options.sslmode is not None:
             arguments["sslmode"] = options.sslmode
         return arguments
-
-    def _report_groups(self, target: Target, errors: dict[str, str | None]) -> None:
-        """Log in one line the groups that started failing, and in one the groups now back."""
-        failing: dict[str, list[str]] = {}
-        back: list[str] = []
-        for group, error in errors.items():
-            key = (target.name, group)
-            previous = self._group_errors.pop(key, None)
-            if error is not None:
-                self._group_errors[key] = error
-                if error != previous:
-                    failing.setdefault(error, []).append(group)
-            elif previous is not None:
-                back.append(group)
-        if failing:
-            log.warning(
-                "%s target %s: metrics left out: %s", self._name, target.name,
-                "; ".join(f"{', '.join(groups)} ({error})" for error, groups in failing.items()),
-            )
-        if back:
-            log.info("%s target %s: metrics back: %s", self._name, target.name, ", ".join(back))
 
     def _drop(self, target: Target) -> None:
         with self._lock:
