@@ -5,27 +5,29 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 import requests
-import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from exporters.collectors import postgres as postgres_prober
 from exporters.multitarget.base import Target
 from exporters.names import postgres as names
 from exporters.secrets import SecretRef
-from tests.harness.exporter import running_exporter
 from tests.harness.exposition import family_shapes
 from tests.harness.postgres import Postgres, running_postgres
 from tests.harness.postgres_exporter import running_postgres_exporter
+from tests.harness.probe_client import (
+    ProbingExporter,
+    Values,
+    one,
+    parse,
+    probing_exporter,
+    secret_file,
+)
 from tests.harness.prometheus import running_prometheus
 from tests.harness.servers import free_port, require_binary, wait_until
 
@@ -39,76 +41,11 @@ NOPRIV = "perfsight_nopriv"
 MONITOR = "perfsight_monitor"  # a pg_monitor role whose statements are counted
 FROZEN = "perfsight_frozen"  # a role whose backend the test freezes
 QUERY_GROUPS = 8
-Values = dict[str, dict[frozenset[tuple[str, str]], float]]
-
-
-@dataclass
-class Exporter:
-    """A running perfsight with a test config, and where its log goes."""
-
-    url: str
-    workdir: Path
-
-    def probe(self, target: str, module: str = "pg") -> tuple[requests.Response, float]:
-        started = time.monotonic()
-        response = requests.get(
-            f"{self.url}/probe", params={"target": target, "module": module}, timeout=15
-        )
-        return response, time.monotonic() - started
-
-    def values(self, target: str = "main", module: str = "pg") -> Values:
-        response, _elapsed = self.probe(target, module)
-        assert response.status_code == 200, response.text
-        return parse(response.text)
-
-    def log(self) -> str:
-        return "".join(path.read_text() for path in self.workdir.glob("perfsight-*.log"))
-
-
-def parse(text: str) -> Values:
-    """Map family and sample names -> {label set: value}.
-
-    The parser names every counter sample `<family>_total`, even postgres_exporter's counters
-    written without it, so each sample is found under its family's name too.
-    """
-    values: Values = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            labels = frozenset(sample.labels.items())
-            for name in {sample.name, family.name}:
-                values.setdefault(name, {})[labels] = sample.value
-    return values
-
-
-def one(values: Values, name: str, **labels: str) -> float:
-    return values[name][frozenset(labels.items())]
 
 
 def module(timeout: float = MODULE_TIMEOUT, **options: Any) -> dict[str, Any]:
     return {"prober": "postgres", "timeout_seconds": timeout, "min_interval_seconds": 0,
             "postgres": options}
-
-
-@contextmanager
-def exporter_for(
-    workdir: Path, modules: dict[str, Any], targets: dict[str, tuple[str, str]]
-) -> Iterator[Exporter]:
-    """Start perfsight with these modules and `name: (address, module)` targets."""
-    config = {
-        "modules": modules,
-        "targets": [{"name": name, "address": address, "module": default}
-                    for name, (address, default) in targets.items()],
-    }
-    path = workdir / "perfsight.yaml"
-    path.write_text(yaml.safe_dump(config))
-    with running_exporter(workdir, f"--config.file={path}") as url:
-        yield Exporter(url, workdir)
-
-
-def password_file(workdir: Path, name: str, value: str) -> dict[str, str]:
-    path = workdir / name
-    path.write_text(value)
-    return {"file": str(path)}
 
 
 @pytest.fixture(scope="session")
@@ -127,16 +64,16 @@ def pg() -> Iterator[Postgres]:
 
 
 @pytest.fixture(scope="module")
-def exporter(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exporter]:
+def exporter(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProbingExporter]:
     workdir = tmp_path_factory.mktemp("perfsight-postgres")
-    password = password_file(workdir, "password", pg.password)
+    password = secret_file(workdir, "password", pg.password)
     modules = {
         "pg": module(user="postgres", password=password),
         "pg_wrong": module(
-            user="postgres", password=password_file(workdir, "wrong", WRONG_PASSWORD)
+            user="postgres", password=secret_file(workdir, "wrong", WRONG_PASSWORD)
         ),
         "pg_nopriv": module(
-            user=NOPRIV, password=password_file(workdir, "nopriv", NOPRIV_PASSWORD)
+            user=NOPRIV, password=secret_file(workdir, "nopriv", NOPRIV_PASSWORD)
         ),
         "pg_nostatements": module(user="postgres", password=password, database="nostatements"),
         "pg_capped": module(
@@ -149,11 +86,11 @@ def exporter(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                               "min_interval_seconds": 30},
     }
     targets = {"main": (pg.address, "pg"), "down": (f"127.0.0.1:{free_port()}", "pg")}
-    with exporter_for(workdir, modules, targets) as running:
+    with probing_exporter(workdir, modules, targets, "pg") as running:
         yield running
 
 
-def assert_no_secret(exporter: Exporter, pg: Postgres, *texts: str) -> None:
+def assert_no_secret(exporter: ProbingExporter, pg: Postgres, *texts: str) -> None:
     for secret in (pg.password, WRONG_PASSWORD, NOPRIV_PASSWORD):
         assert secret not in exporter.log()
         for text in texts:
@@ -210,7 +147,7 @@ def spill_to_temp_file(pg: Postgres) -> None:
         ).fetchone()
 
 
-def test_counters_move_with_real_load(exporter: Exporter, pg: Postgres) -> None:
+def test_counters_move_with_real_load(exporter: ProbingExporter, pg: Postgres) -> None:
     db = {names.LABEL_DATNAME: "postgres"}
     before = exporter.values()
     labels = next(iter(k for k in before[names.PG_STAT_DATABASE_XACT_COMMIT]
@@ -258,7 +195,9 @@ def sleep_until_canceled(connection: psycopg.Connection[Any]) -> None:
         connection.execute("SELECT pg_sleep(30)")
 
 
-def test_open_transaction_lock_and_long_query_are_seen(exporter: Exporter, pg: Postgres) -> None:
+def test_open_transaction_lock_and_long_query_are_seen(
+    exporter: ProbingExporter, pg: Postgres
+) -> None:
     holder = pg.connect()
     sleeper = pg.connect()
     sleeping = threading.Thread(target=sleep_until_canceled, args=(sleeper,), daemon=True)
@@ -295,7 +234,7 @@ def statement_series(values: Values) -> int:
     return sum(len(values.get(name, {})) for name in families)
 
 
-def test_statements_top_n_present_where_the_extension_exists(exporter: Exporter) -> None:
+def test_statements_top_n_present_where_the_extension_exists(exporter: ProbingExporter) -> None:
     values = exporter.values()
     calls = values[names.PG_STAT_STATEMENTS_CALLS_TOTAL]
     assert 0 < len(calls) <= 20
@@ -308,13 +247,13 @@ def test_statements_top_n_present_where_the_extension_exists(exporter: Exporter)
         assert mean == pytest.approx(seconds[labels] / count, rel=1e-6)
 
 
-def test_statements_capped_by_max_series(exporter: Exporter) -> None:
+def test_statements_capped_by_max_series(exporter: ProbingExporter) -> None:
     values = exporter.values("main", "pg_capped")
     assert len(values[names.PG_STAT_STATEMENTS_CALLS_TOTAL]) == 2  # 8 series / 4 families
     assert statement_series(values) == 8
 
 
-def test_statements_absent_without_the_extension(exporter: Exporter, pg: Postgres) -> None:
+def test_statements_absent_without_the_extension(exporter: ProbingExporter, pg: Postgres) -> None:
     values = exporter.values("main", "pg_nostatements")
     assert one(values, names.PG_UP) == 1
     assert statement_series(values) == 0
@@ -334,7 +273,9 @@ def monitor_statements(pg: Postgres) -> int:
     return int(str(row[0]))
 
 
-def test_one_round_of_queries_per_probe_and_per_interval(exporter: Exporter, pg: Postgres) -> None:
+def test_one_round_of_queries_per_probe_and_per_interval(
+    exporter: ProbingExporter, pg: Postgres
+) -> None:
     assert one(exporter.values("main", "pg_monitor"), names.PG_UP) == 1  # connected
     pg.execute("SELECT pg_stat_statements_reset()")
     for _ in range(5):
@@ -363,7 +304,7 @@ def test_one_round_of_queries_per_probe_and_per_interval(exporter: Exporter, pg:
 # --- failures: each answers 200 fast, logs once, leaks no secret ------------------------------
 
 
-def test_server_down_is_up_0_fast_and_logged_once(exporter: Exporter, pg: Postgres) -> None:
+def test_server_down_is_up_0_fast_and_logged_once(exporter: ProbingExporter, pg: Postgres) -> None:
     for _ in range(3):
         response, elapsed = exporter.probe("down")
         assert response.status_code == 200
@@ -377,7 +318,7 @@ def test_server_down_is_up_0_fast_and_logged_once(exporter: Exporter, pg: Postgr
 
 
 def test_wrong_password_is_up_0_without_the_password_anywhere(
-    exporter: Exporter, pg: Postgres
+    exporter: ProbingExporter, pg: Postgres
 ) -> None:
     response, elapsed = exporter.probe("main", "pg_wrong")
     assert response.status_code == 200
@@ -387,7 +328,9 @@ def test_wrong_password_is_up_0_without_the_password_anywhere(
     assert_no_secret(exporter, pg, response.text)
 
 
-def test_permissionless_user_loses_only_the_denied_group(exporter: Exporter, pg: Postgres) -> None:
+def test_permissionless_user_loses_only_the_denied_group(
+    exporter: ProbingExporter, pg: Postgres
+) -> None:
     pg.execute("REVOKE SELECT ON pg_catalog.pg_locks FROM PUBLIC")
     try:
         values = exporter.values("main", "pg_nopriv")
@@ -404,7 +347,9 @@ def test_permissionless_user_loses_only_the_denied_group(exporter: Exporter, pg:
     assert_no_secret(exporter, pg)
 
 
-def test_slow_server_cancels_queries_at_the_deadline(exporter: Exporter, pg: Postgres) -> None:
+def test_slow_server_cancels_queries_at_the_deadline(
+    exporter: ProbingExporter, pg: Postgres
+) -> None:
     assert one(exporter.values("main", "pg_slow"), names.PG_UP) == 1  # connection kept
     blocker = pg.connect()
     try:
@@ -428,7 +373,9 @@ def test_slow_server_cancels_queries_at_the_deadline(exporter: Exporter, pg: Pos
     assert_no_secret(exporter, pg, response.text)
 
 
-def test_frozen_backend_is_cut_off_by_the_prober_itself(exporter: Exporter, pg: Postgres) -> None:
+def test_frozen_backend_is_cut_off_by_the_prober_itself(
+    exporter: ProbingExporter, pg: Postgres
+) -> None:
     assert one(exporter.values("main", "pg_frozen"), names.PG_UP) == 1  # connection kept
     with pg.connect() as connection:
         row = connection.execute(
@@ -493,9 +440,10 @@ def test_crash_then_restart_recovers_and_unloaded_extension_is_absent(
         # created but not in shared_preload_libraries: the view exists, querying it fails
         crashy.execute("CREATE EXTENSION pg_stat_statements")
         modules = {"pg": module(
-            user="postgres", password=password_file(tmp_path, "pw", crashy.password)
+            user="postgres", password=secret_file(tmp_path, "pw", crashy.password)
         )}
-        with exporter_for(tmp_path, modules, {"crashy": (crashy.address, "pg")}) as exporter:
+        targets = {"crashy": (crashy.address, "pg")}
+        with probing_exporter(tmp_path, modules, targets, "pg") as exporter:
             values = exporter.values("crashy")
             assert one(values, names.PG_UP) == 1
             assert statement_series(values) == 0
@@ -519,7 +467,7 @@ def test_embedded_module_works_from_the_libpq_environment(
 ) -> None:
     monkeypatch.setenv("PGUSER", "postgres")
     monkeypatch.setenv("PGPASSWORD", pg.password)  # inherited by the exporter process
-    with exporter_for(tmp_path, {}, {"db": (pg.address, "postgres")}) as exporter:
+    with probing_exporter(tmp_path, {}, {"db": (pg.address, "postgres")}, "pg") as exporter:
         values = exporter.values("db", "postgres")
         assert one(values, names.PG_UP) == 1
         assert pg.password not in exporter.log()
@@ -529,7 +477,7 @@ def test_embedded_module_works_from_the_libpq_environment(
 
 
 def test_promtool_check_metrics_is_clean_apart_from_postgres_exporter_names(
-    exporter: Exporter,
+    exporter: ProbingExporter,
 ) -> None:
     response, _elapsed = exporter.probe("main")
     result = subprocess.run(
@@ -566,7 +514,7 @@ def shapes_without_server_label(text: str) -> dict[str, tuple[str, frozenset[str
 
 
 def test_shared_metrics_match_postgres_exporter(
-    exporter: Exporter, postgres_exporter_text: str
+    exporter: ProbingExporter, postgres_exporter_text: str
 ) -> None:
     response, _elapsed = exporter.probe("main")
     ours = family_shapes(response.text)
@@ -583,7 +531,7 @@ def test_shared_metrics_match_postgres_exporter(
 
 
 def test_prometheus_scrapes_probe_with_the_readme_relabeling(
-    exporter: Exporter, tmp_path: Path
+    exporter: ProbingExporter, tmp_path: Path
 ) -> None:
     host_port = exporter.url.removeprefix("http://")
     scrape = {
@@ -610,10 +558,10 @@ def test_prometheus_scrapes_probe_with_the_readme_relabeling(
 
 def test_replication_lag_on_primary_and_standby(pg: Postgres, tmp_path: Path) -> None:
     with running_postgres(preload_statements=True, standby_of=pg) as standby:
-        password = password_file(tmp_path, "pw", pg.password)
+        password = secret_file(tmp_path, "pw", pg.password)
         modules = {"pg": module(user="postgres", password=password)}
         targets = {"primary": (pg.address, "pg"), "standby": (standby.address, "pg")}
-        with exporter_for(tmp_path, modules, targets) as exporter:
+        with probing_exporter(tmp_path, modules, targets, "pg") as exporter:
             lag_bytes = names.PG_STAT_REPLICATION_PG_WAL_LSN_DIFF
             wait_until(lambda: bool(exporter.values("primary").get(lag_bytes)), 10,
                        "the standby to stream")
