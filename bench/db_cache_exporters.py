@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import psutil
+import redis
 import requests
 import yaml
 
@@ -28,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.harness.exporter import running_exporter
 from tests.harness.postgres import Postgres, running_postgres
 from tests.harness.postgres_exporter import running_postgres_exporter
+from tests.harness.redis import running_redis
+from tests.harness.redis_exporter import running_redis_exporter
 
 TICKS = os.sysconf("SC_CLK_TCK")
 WARMUP_SCRAPES = 20
@@ -222,8 +225,81 @@ def bench_postgres(args: argparse.Namespace) -> list[str]:
         return lines
 
 
+# --- Redis: perfsight `prober: redis` against redis_exporter ---------------------------------
+# the bench's own CONFIG RESETSTAT counts itself; its INFO reply does not yet count itself
+BENCH_COMMAND = "cmdstat_config|resetstat"
+
+
+def redis_commands(client: "redis.Redis") -> int:
+    """Return the commands the server ran since CONFIG RESETSTAT, the bench's own left out."""
+    stats = client.info("commandstats")
+    return sum(int(value["calls"]) for key, value in stats.items() if key != BENCH_COMMAND)
+
+
+def redis_commands_per_scrape(client: "redis.Redis", endpoint: Endpoint, scrapes: int) -> float:
+    """Reset the server's command stats, scrape, and count commands per scrape."""
+    client.config_resetstat()
+    with requests.Session() as session:
+        for _ in range(scrapes):
+            scrape(session, endpoint)
+    return redis_commands(client) / scrapes
+
+
+def redis_commands_for_concurrent_scrapes(client: "redis.Redis", endpoint: Endpoint) -> int:
+    """Reset the server's command stats, let 3 scrapers hit the endpoint at once, count."""
+    client.config_resetstat()
+    concurrently(endpoint, CONCURRENT_SCRAPERS)
+    return redis_commands(client)
+
+
+def bench_redis(args: argparse.Namespace) -> list[str]:
+    """Benchmark perfsight's redis prober against redis_exporter on one server."""
+    with ExitStack() as stack:
+        server = stack.enter_context(running_redis())
+        client = server.client()
+        for i in range(1000):  # some keys and per-command stats to report
+            client.set(f"bench:{i}", "v")
+            client.get(f"bench:{i % 500}")
+        workdir = stack.enter_context(temp_dir())
+        config = {
+            "modules": {
+                "rd": {"prober": "redis", "min_interval_seconds": 0},
+                "rd_cached": {"prober": "redis", "min_interval_seconds": 5},
+            },
+            "targets": [{"name": "cache", "address": server.address, "module": "rd"}],
+        }
+        (workdir / "perfsight.yaml").write_text(yaml.safe_dump(config))
+        ours_url = stack.enter_context(running_exporter(
+            workdir, f"--config.file={workdir / 'perfsight.yaml'}",
+            "--collector.disable-defaults",
+        ))
+        go_url = stack.enter_context(running_redis_exporter(server, workdir))
+        ours = Endpoint("perfsight /probe (redis)", f"{ours_url}/probe?target=cache&module=rd",
+                        pid_listening_on(ours_url))
+        cached = Endpoint("perfsight /probe, min_interval 5 s",
+                          f"{ours_url}/probe?target=cache&module=rd_cached", ours.pid)
+        go = Endpoint("redis_exporter 1.45", f"{go_url}/metrics", pid_listening_on(go_url))
+        scrape(requests.Session(), cached)  # connected, so the round below is steady state
+        cache_expires = time.monotonic() + 5
+        results = compare([ours, go], args.scrapes, args.rounds)
+        lines = ["Redis 7.0 (same server, same run):", *report(results, ours.name, go.name)]
+        lines.append(
+            f"  commands per scrape (INFO commandstats): {ours.name} "
+            f"{redis_commands_per_scrape(client, ours, 20):.1f}, {go.name} "
+            f"{redis_commands_per_scrape(client, go, 20):.1f}"
+        )
+        time.sleep(max(0.0, cache_expires - time.monotonic()))
+        lines.append(
+            f"  {CONCURRENT_SCRAPERS} concurrent scrapers, server commands in total: {cached.name} "
+            f"{redis_commands_for_concurrent_scrapes(client, cached)}, {go.name} "
+            f"{redis_commands_for_concurrent_scrapes(client, go)}"
+        )
+        return lines
+
+
 PEERS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
     "postgres": bench_postgres,
+    "redis": bench_redis,
 }
 
 

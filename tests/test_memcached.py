@@ -76,7 +76,7 @@ def test_hits_misses_and_items_move_with_real_load(
     before = exporter.values()
     try:
         for i in range(100):
-            client.set(f"load:{i}", b"x" * 10)
+            client.set(f"load:{i}", b"x" * 10, noreply=False)
         for i in range(150):
             client.get(f"load:{i % 100}")
         for i in range(50):
@@ -104,7 +104,8 @@ def test_evictions_with_small_memory(exporter: ProbingExporter, server: Memcache
     before = one(exporter.values(), names.MEMCACHED_ITEMS_EVICTED_TOTAL)
     client = server.client()
     try:
-        client.set_many({f"fill:{i}": b"v" * 2048 for i in range(2000)})  # 4 MB into 2 MB
+        # 4 MB into 2 MB, each set answered, so all are stored before the probe
+        client.set_many({f"fill:{i}": b"v" * 2048 for i in range(2000)}, noreply=False)
     finally:
         client.close()
     after = exporter.values()

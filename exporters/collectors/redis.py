@@ -129,7 +129,7 @@ class RedisProber:
             host=host, port=port, db=self._options.db, **self._login(),
             socket_timeout=budget, socket_connect_timeout=budget,
             retry=Retry(NoBackoff(), 0), client_name=CLIENT_NAME,
-            lib_name=None, lib_version=None,
+            driver_info=None,
         )
 
     def _login(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from exporters.names import redis as names
 
 Info = Mapping[str, Any]
+Nested = dict[str, Mapping[str, Any]]
 COMMANDSTATS_PREFIX = "cmdstat_"
 LATENCY_PREFIX = "latency_percentiles_usec_"
 # INFO keyspace sections are `db0`, `db1`, ...
@@ -41,9 +42,11 @@ def info_families(info: Info) -> list[Metric]:
         value = number(info.get(field))
         if value is not None:
             families.append(CounterMetricFamily(name, f"Redis INFO field {field}.", value=value))
+    # the sections redis-py parsed into mappings: commandstats, latencystats, keyspace, replicas
+    nested: Nested = {key: value for key, value in info.items() if isinstance(value, Mapping)}
     return [
-        *families, *_instance(info), *_commands(info), *_latency(info), *_keyspace(info),
-        *_replication(info),
+        *families, *_instance(info), *_commands(nested), *_latency(nested), *_keyspace(nested),
+        *_replication(info, nested),
     ]
 
 
@@ -63,7 +66,7 @@ def _instance(info: Info) -> list[Metric]:
     return families
 
 
-def _commands(info: Info) -> list[Metric]:
+def _commands(nested: Nested) -> list[Metric]:
     label = [names.LABEL_CMD]
     calls = CounterMetricFamily(
         names.REDIS_COMMANDS_TOTAL, "Total number of calls per command.", labels=label
@@ -80,7 +83,7 @@ def _commands(info: Info) -> list[Metric]:
         names.REDIS_COMMANDS_FAILED_CALLS_TOTAL,
         "Total number of errors prior command execution per command.", labels=label,
     )
-    for key, stats in _sections(info, COMMANDSTATS_PREFIX):
+    for key, stats in _sections(nested, COMMANDSTATS_PREFIX):
         cmd = [key.removeprefix(COMMANDSTATS_PREFIX)]
         calls.add_metric(cmd, float(stats.get("calls", 0)))
         seconds.add_metric(cmd, float(stats.get("usec", 0)) * USEC)
@@ -89,13 +92,13 @@ def _commands(info: Info) -> list[Metric]:
     return [family for family in (calls, seconds, rejected, failed) if family.samples]
 
 
-def _latency(info: Info) -> list[Metric]:
+def _latency(nested: Nested) -> list[Metric]:
     """Redis 7's per-command percentiles; sum and count from commandstats, as redis_exporter."""
     summary = Metric(
         names.REDIS_LATENCY_PERCENTILES_USEC,
         "A summary of latency percentile distribution per command.", "summary",
     )
-    for key, percentiles in _sections(info, LATENCY_PREFIX):
+    for key, percentiles in _sections(nested, LATENCY_PREFIX):
         cmd = key.removeprefix(LATENCY_PREFIX)
         for percentile, value in percentiles.items():
             quantile = str(percentile).removeprefix("p")
@@ -103,7 +106,7 @@ def _latency(info: Info) -> list[Metric]:
                 summary.name, {names.LABEL_CMD: cmd, names.LABEL_QUANTILE: quantile},
                 float(value),
             )
-        stats = info.get(f"{COMMANDSTATS_PREFIX}{cmd}", {})
+        stats = nested.get(f"{COMMANDSTATS_PREFIX}{cmd}", {})
         summary.add_sample(f"{summary.name}_sum", {names.LABEL_CMD: cmd},
                            float(stats.get("usec", 0)))
         summary.add_sample(f"{summary.name}_count", {names.LABEL_CMD: cmd},
@@ -111,7 +114,7 @@ def _latency(info: Info) -> list[Metric]:
     return [summary] if summary.samples else []
 
 
-def _keyspace(info: Info) -> list[Metric]:
+def _keyspace(nested: Nested) -> list[Metric]:
     label = [names.LABEL_DB]
     keys = GaugeMetricFamily(names.REDIS_DB_KEYS, "Total number of keys by DB.", labels=label)
     expiring = GaugeMetricFamily(
@@ -120,7 +123,7 @@ def _keyspace(info: Info) -> list[Metric]:
     ttl = GaugeMetricFamily(
         names.REDIS_DB_AVG_TTL_SECONDS, "Avg TTL in seconds.", labels=label
     )
-    for db, stats in _sections(info, DB_PREFIX):
+    for db, stats in _sections(nested, DB_PREFIX):
         if not db.removeprefix(DB_PREFIX).isdigit():
             continue
         keys.add_metric([db], float(stats.get("keys", 0)))
@@ -129,7 +132,7 @@ def _keyspace(info: Info) -> list[Metric]:
     return [family for family in (keys, expiring, ttl) if family.samples]
 
 
-def _replication(info: Info) -> list[Metric]:
+def _replication(info: Info, nested: Nested) -> list[Metric]:
     """Per-replica offset and lag on a primary; link state and offset on a replica."""
     families: list[Metric] = []
     offsets = GaugeMetricFamily(
@@ -140,7 +143,7 @@ def _replication(info: Info) -> list[Metric]:
         names.REDIS_CONNECTED_SLAVE_LAG_SECONDS, "Lag of connected slave.",
         labels=list(names.SLAVE_LABELS),
     )
-    for key, replica in _sections(info, REPLICA_PREFIX):
+    for key, replica in _sections(nested, REPLICA_PREFIX):
         if not key.removeprefix(REPLICA_PREFIX).isdigit():
             continue
         labels = [str(replica.get(field, "")) for field in ("ip", "port", "state")]
@@ -175,7 +178,6 @@ def _replica_side(info: Info) -> list[Metric]:
     return families
 
 
-def _sections(info: Info, prefix: str) -> list[tuple[str, Mapping[str, Any]]]:
-    """Return the INFO entries named prefix... whose value redis-py parsed into a mapping."""
-    return [(key, value) for key, value in info.items()
-            if key.startswith(prefix) and isinstance(value, Mapping)]
+def _sections(nested: Nested, prefix: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """Return the parsed sections named prefix...."""
+    return [(key, value) for key, value in nested.items() if key.startswith(prefix)]

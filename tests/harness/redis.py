@@ -61,10 +61,11 @@ class Redis(Restartable):
             return False
 
     def client(self, timeout: float = 2.0) -> "redis.Redis":
-        """Return a client with the server's password; it does not retry."""
+        """Return a client with the server's password; no retries, no CLIENT SETINFO."""
         return redis.Redis(
             host="127.0.0.1", port=self.port, password=self.password, socket_timeout=timeout,
             socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0),
+            driver_info=None,
         )
 
 
