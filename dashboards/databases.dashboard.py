@@ -1,9 +1,11 @@
 """Databases: connections vs limit, transactions, cache hits, locks, replication, queries, size."""
 
+from alert_rules import databases as alerts
 from bundle import names as rn
 from dashboards.selectors import HOSTS
 from dashboards.style import (
     RATE,
+    RED,
     Dashboard,
     Query,
     Row,
@@ -12,6 +14,8 @@ from dashboards.style import (
     stat,
     timeseries,
 )
+from dashboards.thresholds import alert_line, alert_threshold
+from exporters.names import mysql as my
 from exporters.names import postgres as pg
 
 BY_INSTANCE = "{{instance}}"
@@ -19,24 +23,30 @@ BY_DATABASE = "{{instance}} {{datname}}"
 
 
 def per_second(counter: str, by: str = "instance") -> str:
-    """Return a postgres counter's per-second rate summed by the given labels."""
+    """Return a counter's per-second rate summed by the given labels."""
     return f"sum by ({by}) (rate({counter}{{{HOSTS}}}[{RATE}]))"
 
 
-CONNECTIONS_USED = (f"sum by (instance) ({pg.PG_STAT_ACTIVITY_COUNT}{{{HOSTS}}}) / "
-                    f"max by (instance) ({pg.PG_SETTINGS_MAX_CONNECTIONS}{{{HOSTS}}})")
+def of_hosts(metric: str) -> str:
+    """Return a metric or recorded series of the selected instances."""
+    return f"{metric}{{{HOSTS}}}"
+
+
 
 postgres_health = Row(
     "PostgreSQL: health and connections",
-    stat("Servers up", "PostgreSQL servers of the selected jobs the exporter could query.",
+    stat("PostgreSQL: servers up",
+         "PostgreSQL servers of the selected jobs the exporter could query.",
          "short", f"sum({pg.PG_UP}{{{HOSTS}}})"),
-    stat("Connections used (max)", "Highest share of max_connections in use on any server.",
-         "percentunit", f"max({CONNECTIONS_USED})",
-         thresholds=[Threshold(0.75, "orange"), Threshold(0.9)]),
+    stat("PostgreSQL: connections used (max)",
+         "Highest share of max_connections in use on any server.",
+         "percentunit", f"max({of_hosts(rn.INSTANCE_PG_CONNECTIONS_UTILISATION)})",
+         thresholds=[alert_line(alerts.POSTGRES_CONNECTIONS)]),
     stat("Deadlocks (1h)", "Deadlocks PostgreSQL detected and broke in the last hour.", "short",
          f"sum(increase({pg.PG_STAT_DATABASE_DEADLOCKS}{{{HOSTS}}}[1h]))",
          thresholds=[Threshold(1)]),
-    timeseries("Connections vs limit", "Backends per state, and max_connections.", "short",
+    timeseries("PostgreSQL: connections vs limit",
+               "Backends per state, and max_connections.", "short",
                Query(f"sum by (instance, state) ({pg.PG_STAT_ACTIVITY_COUNT}{{{HOSTS}}})",
                      "{{instance}} {{state}}"),
                Query(f"max by (instance) ({pg.PG_SETTINGS_MAX_CONNECTIONS}{{{HOSTS}}})",
@@ -45,22 +55,23 @@ postgres_health = Row(
 
 postgres_work = Row(
     "PostgreSQL: transactions, cache and locks",
-    timeseries("Transactions per second", "Commits and rollbacks per second.", "ops",
-               Query(per_second(pg.PG_STAT_DATABASE_XACT_COMMIT), "commit {{instance}}"),
+    timeseries("Transactions per second", "Commits plus rollbacks per second, and rollbacks "
+               "alone.", "ops",
+               Query(of_hosts(rn.INSTANCE_PG_TRANSACTIONS), "all {{instance}}"),
                Query(per_second(pg.PG_STAT_DATABASE_XACT_ROLLBACK), "rollback {{instance}}")),
     timeseries("Buffer cache hit ratio", "Share of block reads served from shared buffers "
-               "rather than the operating system.", "percentunit",
-               Query(f"{per_second(pg.PG_STAT_DATABASE_BLKS_HIT)} / ("
-                     f"{per_second(pg.PG_STAT_DATABASE_BLKS_HIT)} + "
-                     f"{per_second(pg.PG_STAT_DATABASE_BLKS_READ)})", BY_INSTANCE),
-               minimum=0, maximum=1),
+               "rather than the operating system; dashed: the hit-ratio alert threshold.",
+               "percentunit", Query(of_hosts(rn.INSTANCE_PG_CACHE_HIT), BY_INSTANCE),
+               minimum=0, maximum=1, base=RED,
+               thresholds=[Threshold(alert_threshold(alerts.POSTGRES_CACHE_HIT), "green")]),
     timeseries("Locks by mode", "Locks held or awaited, per lock mode.", "short",
                Query(f"sum by (instance, mode) ({pg.PG_LOCKS_COUNT}{{{HOSTS}}})",
                      "{{instance}} {{mode}}"), stack=True),
-    timeseries("Longest transaction", "Age of the oldest open transaction per database.", "s",
+    timeseries("Longest transaction", "Age of the oldest open transaction per database; "
+               "dashed: the long-transaction alert threshold.", "s",
                Query(f"max by (instance, datname) "
                      f"({pg.PG_STAT_ACTIVITY_MAX_TX_DURATION}{{{HOSTS}}})", BY_DATABASE),
-               width=12),
+               thresholds=[alert_line(alerts.POSTGRES_LONG_TRANSACTION)], width=12),
     timeseries("Temporary files written", "Bytes per second spilled to temporary files by "
                "sorts and hashes that did not fit work_mem.", "Bps",
                Query(per_second(pg.PG_STAT_DATABASE_TEMP_BYTES), BY_INSTANCE), width=12),
@@ -69,8 +80,9 @@ postgres_work = Row(
 postgres_replication = Row(
     "PostgreSQL: replication, queries and size",
     timeseries("Replication lag", "On standbys: seconds since the last replayed transaction "
-               "(0 on a primary).", "s",
-               Query(f"{pg.PG_REPLICATION_LAG_SECONDS}{{{HOSTS}}}", BY_INSTANCE), width=12),
+               "(0 on a primary); dashed: the replication-lag alert threshold.", "s",
+               Query(f"{pg.PG_REPLICATION_LAG_SECONDS}{{{HOSTS}}}", BY_INSTANCE),
+               thresholds=[alert_line(alerts.POSTGRES_REPLICATION_LAG)], width=12),
     timeseries("Standby WAL lag", "On primaries, per standby: bytes of WAL not yet replayed.",
                "bytes",
                Query(f"{pg.PG_STAT_REPLICATION_PG_WAL_LSN_DIFF}{{{HOSTS}}}",
@@ -85,12 +97,55 @@ postgres_replication = Row(
              Query(f"{pg.PG_DATABASE_SIZE_BYTES}{{{HOSTS}}}", BY_DATABASE), width=12),
 )
 
+COMMANDS = per_second(my.MYSQL_GLOBAL_STATUS_COMMANDS_TOTAL, "instance, command")
+
+mysql_health = Row(
+    "MySQL / MariaDB: health, connections and queries",
+    stat("MySQL: servers up",
+         "MySQL servers of the selected jobs the exporter could query.", "short",
+         f"sum({of_hosts(my.MYSQL_UP)})"),
+    stat("MySQL: connections used (max)", "Highest share of max_connections in use on any server.",
+         "percentunit", f"max({of_hosts(rn.INSTANCE_MYSQL_CONNECTIONS_UTILISATION)})",
+         thresholds=[alert_line(alerts.MYSQL_CONNECTIONS)]),
+    stat("Slow queries (1h)", "Queries slower than long_query_time in the last hour.", "short",
+         f"sum(increase({of_hosts(my.MYSQL_GLOBAL_STATUS_SLOW_QUERIES)}[1h]))",
+         thresholds=[Threshold(1, "orange")]),
+    timeseries("MySQL: connections vs limit", "Connected and running threads, and max_connections.",
+               "short",
+               Query(of_hosts(my.MYSQL_GLOBAL_STATUS_THREADS_CONNECTED), "connected {{instance}}"),
+               Query(of_hosts(my.MYSQL_GLOBAL_STATUS_THREADS_RUNNING), "running {{instance}}"),
+               Query(of_hosts(my.MYSQL_GLOBAL_VARIABLES_MAX_CONNECTIONS),
+                     "max_connections {{instance}}"), width=12),
+    timeseries("Queries per second", "Statements per second (questions), and the busiest "
+               "command types.", "ops",
+               Query(of_hosts(rn.INSTANCE_MYSQL_QUESTIONS), "questions {{instance}}"),
+               Query(f"topk(5, {COMMANDS})", "{{instance}} {{command}}"), width=12),
+)
+
+mysql_work = Row(
+    "MySQL / MariaDB: buffer pool, locks and replication",
+    timeseries("InnoDB buffer pool hit ratio", "Share of page reads served from the buffer "
+               "pool; dashed: the hit-ratio alert threshold.", "percentunit",
+               Query(of_hosts(rn.INSTANCE_MYSQL_BUFFER_POOL_HIT), BY_INSTANCE), minimum=0,
+               maximum=1, base=RED,
+               thresholds=[Threshold(alert_threshold(alerts.MYSQL_BUFFER_POOL_HIT), "green")]),
+    timeseries("Row lock waits", "InnoDB row lock waits per second, and table lock waits.",
+               "ops",
+               Query(per_second(my.MYSQL_GLOBAL_STATUS_INNODB_ROW_LOCK_WAITS), "row {{instance}}"),
+               Query(per_second(my.MYSQL_GLOBAL_STATUS_TABLE_LOCKS_WAITED),
+                     "table {{instance}}")),
+    timeseries("MySQL replica lag", "On replicas: seconds behind the source; dashed: the "
+               "replication-lag alert threshold.", "s",
+               Query(of_hosts(my.MYSQL_SLAVE_STATUS_SECONDS_BEHIND_MASTER), BY_INSTANCE),
+               thresholds=[alert_line(alerts.MYSQL_REPLICATION_LAG)]),
+)
+
 dashboard = Dashboard(
     uid=rn.DASHBOARD_DATABASES,
     title="perfsight / Databases",
-    description="PostgreSQL servers (perfsight's postgres prober or postgres_exporter): "
-                "connections against the limit, transactions, cache hits, locks, replication, "
-                "top queries and sizes.",
-    tags=("databases", "postgres"),
-    rows=(postgres_health, postgres_work, postgres_replication),
+    description="PostgreSQL and MySQL/MariaDB servers (perfsight's probers, postgres_exporter "
+                "or mysqld_exporter): connections against the limit, transactions, cache hits, "
+                "locks, replication, top queries and sizes.",
+    tags=("databases", "postgres", "mysql"),
+    rows=(postgres_health, postgres_work, postgres_replication, mysql_health, mysql_work),
 )

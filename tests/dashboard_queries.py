@@ -120,6 +120,8 @@ def _constants(module: ModuleType) -> set[str]:
                 names.add(value)
             elif isinstance(value, frozenset):
                 names.update(v for v in value if isinstance(v, str))
+            elif isinstance(value, dict):  # field -> name tables (INFO_GAUGES, …)
+                names.update(v for v in value.values() if isinstance(v, str))
     return names
 
 

@@ -8,6 +8,8 @@ the jobs under test and the other variables to "All".
 """
 
 import contextlib
+import itertools
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -19,8 +21,6 @@ import yaml
 
 from bundle import names as rn
 from bundle.spec import ProbeSli, spec_of
-from recording_rules import capacity as capacity_records
-from recording_rules import use as use_records
 from tests.dashboard_queries import (
     ROOT,
     PanelQuery,
@@ -28,11 +28,18 @@ from tests.dashboard_queries import (
     metric_names,
     substitute,
 )
+from tests.harness.bundle import generate_variant
 from tests.harness.exporter import running_exporter
+from tests.harness.mariadb import MONITOR_USER, MariaDB, running_mariadb
+from tests.harness.memcached import Memcached, running_memcached
+from tests.harness.mysqld_exporter import running_mysqld_exporter
 from tests.harness.node_exporter import running_node_exporter
 from tests.harness.postgres import Postgres, running_postgres
 from tests.harness.postgres_exporter import running_postgres_exporter
+from tests.harness.probe_client import secret_file
 from tests.harness.prometheus import Prometheus, running_prometheus
+from tests.harness.redis import Redis, running_redis
+from tests.harness.redis_exporter import running_redis_exporter
 from tests.harness.servers import wait_until
 from tests.harness.service import running_instrumented_service
 from tests.harness.victoria import running_victoria_metrics
@@ -40,10 +47,13 @@ from tests.harness.victoria import running_victoria_metrics
 pytestmark = pytest.mark.integration
 
 # job names as the spec's selectors expect them
-PERFSIGHT_JOB, POSTGRES_JOB, SERVICE_JOB = "perfsight", "postgres", "checkout"
-PERFSIGHT_JOBS = f"{PERFSIGHT_JOB}|{POSTGRES_JOB}|{SERVICE_JOB}"
+PERFSIGHT_JOB, SERVICE_JOB, PROBE_JOB = "perfsight", "checkout", "probe"
+POSTGRES_JOB, MYSQL_JOB, REDIS_JOB, MEMCACHED_JOB = "postgres", "mysql", "redis", "memcached"
+PERFSIGHT_JOBS = "|".join((PERFSIGHT_JOB, SERVICE_JOB, PROBE_JOB, POSTGRES_JOB, MYSQL_JOB,
+                           REDIS_JOB, MEMCACHED_JOB))
 # the Go exporters perfsight is compatible with
 NODE_JOB, POSTGRES_EXPORTER_JOB = "node", "postgres_exporter"
+MYSQLD_EXPORTER_JOB, REDIS_EXPORTER_JOB = "mysqld_exporter", "redis_exporter"
 WINDOW_SECONDS = 60
 DATA_TIMEOUT = 30
 
@@ -66,6 +76,8 @@ NO_DATA_ALLOWED: dict[tuple[str, str, str], str] = {
     ("perfsight-executive", "Firing alerts", "A"):
         "every alert waits its `for:` duration (minutes) before it fires",
     ("perfsight-databases", "Standby WAL lag", "A"): "the test's PostgreSQL has no standby",
+    ("perfsight-databases", "MySQL replica lag", "A"): "the test's MariaDB has no replica",
+    ("perfsight-probes", "Certificate expiry", "A"): "the test's probe targets are plain HTTP",
     **dict.fromkeys([("perfsight-capacity", "Time to exhaustion", "A"),
                      ("perfsight-executive", "Capacity runway", "A"),
                      *(("perfsight-capacity", "Time to exhaustion over time", ref)
@@ -95,41 +107,18 @@ class Backends:
     victoria: Prometheus
 
 
-def rule_files(workdir: Path) -> list[Path]:
-    """Copy the generated rule files, each group evaluated at the test's 1 s interval.
+def go_exporter_rule_files(workdir: Path) -> list[Path]:
+    """Generate the rules of a spec whose selectors pick the Go exporters' jobs.
 
-    Some groups set their own interval (the SLO groups: 1m); at that pace a one-minute test
-    would see one evaluation at best.
+    That is what a user of node_exporter, postgres_exporter, … writes in perfsight.yaml; SLOs
+    are left out (the main rules have them) so no series is recorded twice.
     """
-    paths = []
-    for source in sorted(p for d in ("recording_rules", "alert_rules")
-                         for p in (ROOT / d).glob("generated/*.yaml")):
-        rules = yaml.safe_load(source.read_text(encoding="utf-8"))
-        for group in rules["groups"]:
-            group.pop("interval", None)
-        path = workdir / f"{source.parent.parent.name}-{source.name}"
-        path.write_text(yaml.safe_dump(rules), encoding="utf-8")
-        paths.append(path)
-    return paths
-
-
-def node_host_rule_files(workdir: Path) -> list[Path]:
-    """Generate the host rules of a spec whose host selector picks node_exporter's job.
-
-    That is what a user running node_exporter instead of perfsight's exporter writes in
-    perfsight.yaml; the rules it yields carry job="node".
-    """
-    spec = yaml.safe_load((ROOT / "perfsight.yaml").read_text(encoding="utf-8"))
-    spec["selectors"]["host"] = f'job="{NODE_JOB}"'
-    root = workdir / "node-spec"
+    root = workdir / "go-exporters-spec"
     root.mkdir()
-    (root / "perfsight.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
-    paths = []
-    for artifact in [*use_records.generate(root), *capacity_records.generate(root)]:
-        path = root / Path(artifact.path).name
-        path.write_text(artifact.text, encoding="utf-8")
-        paths.append(path)
-    return paths
+    selectors = {"host": NODE_JOB, "postgres": POSTGRES_EXPORTER_JOB, "mysql": MYSQLD_EXPORTER_JOB,
+                 "redis": REDIS_EXPORTER_JOB}
+    changes = {"selectors": {key: f'job="{job}"' for key, job in selectors.items()}, "slos": []}
+    return generate_variant(root, changes).rule_files
 
 
 def static(job: str, url: str) -> dict[str, Any]:
@@ -137,7 +126,7 @@ def static(job: str, url: str) -> dict[str, Any]:
     return {"job_name": job, "static_configs": [{"targets": [url.removeprefix("http://")]}]}
 
 
-def postgres_probe(job: str, exporter: str, target: str, module: str) -> dict[str, Any]:
+def probe_job(job: str, exporter: str, target: str, module: str) -> dict[str, Any]:
     """Return a scrape config of one /probe target (the README's relabeling)."""
     return {
         "job_name": job, "metrics_path": "/probe", "params": {"module": [module]},
@@ -150,39 +139,110 @@ def postgres_probe(job: str, exporter: str, target: str, module: str) -> dict[st
     }
 
 
-def exporter_config(workdir: Path, pg: Postgres) -> Path:
-    """Write a perfsight config probing pg as target `main` with module `pg`."""
-    password = workdir / "pg-password"
-    password.write_text(pg.password, encoding="utf-8")
+@dataclass(frozen=True)
+class Servers:
+    """The real servers perfsight's probers watch."""
+
+    pg: Postgres
+    db: MariaDB
+    redis: Redis
+    memcached: Memcached
+    service: str
+
+
+def exporter_config(workdir: Path, servers: Servers) -> Path:
+    """Write a perfsight config: one /probe target per server, two scheduled HTTP probes."""
+
+    def module(kind: str, **options: Any) -> dict[str, Any]:
+        return {"prober": kind, "timeout_seconds": 5, "min_interval_seconds": 0, kind: options}
+
     config = {
-        "modules": {"pg": {"prober": "postgres", "timeout_seconds": 5, "min_interval_seconds": 0,
-                           "postgres": {"user": "postgres", "password": {"file": str(password)}}}},
-        "targets": [{"name": "main", "address": pg.address, "module": "pg"}],
+        "modules": {
+            "pg": module("postgres", user="postgres",
+                         password=secret_file(workdir, "pg", servers.pg.password)),
+            "my": module("mysql", user=MONITOR_USER,
+                         password=secret_file(workdir, "my", servers.db.monitor_password)),
+            "rd": module("redis"),
+            "mc": module("memcached"),
+        },
+        "targets": [
+            {"name": "pg", "address": servers.pg.address, "module": "pg"},
+            {"name": "my", "address": servers.db.address, "module": "my"},
+            {"name": "rd", "address": servers.redis.address, "module": "rd"},
+            {"name": "mc", "address": servers.memcached.address, "module": "mc"},
+            *({"name": f"checkout-{where}", "address": f"{servers.service}/",
+               "module": "http_2xx", "location": where, "interval_seconds": 1}
+              for where in ("DE", "US")),
+        ],
     }
     path = workdir / "perfsight.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
 
+@contextlib.contextmanager
+def traffic(servers: Servers) -> Iterator[None]:
+    """Send every server a steady load (cache hits and misses, table reads) until the end."""
+    servers.pg.execute("CREATE TABLE load AS SELECT g AS id FROM generate_series(1, 1000) g")
+    servers.db.execute("CREATE DATABASE load_db",
+                       "CREATE TABLE load_db.t (id INT PRIMARY KEY) ENGINE=InnoDB",
+                       "INSERT INTO load_db.t SELECT seq FROM load_db.seq_1_to_1000")
+    stop = threading.Event()
+
+    def send() -> None:
+        with servers.redis.client() as redis, contextlib.closing(
+                servers.memcached.client()) as memcached, servers.pg.connect() as pg, \
+                servers.db.connect("load_db") as db:
+            for key in itertools.cycle(("k1", "k2", "k3", "absent")):
+                if stop.wait(0.02):
+                    return
+                if key != "absent":
+                    redis.set(key, "v")
+                    memcached.set(key, b"v")
+                redis.get(key)
+                memcached.get(key)
+                pg.execute("SELECT count(*) FROM load")
+                with db.cursor() as cursor:
+                    cursor.execute("SELECT count(*) FROM t")
+
+    client = threading.Thread(target=send, daemon=True)
+    client.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        client.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
     workdir = tmp_path_factory.mktemp("dashboards")
     with contextlib.ExitStack() as stack:
-        pg = stack.enter_context(running_postgres(preload_statements=True))
+        enter = stack.enter_context
+        pg = enter(running_postgres(preload_statements=True))
         pg.execute("CREATE EXTENSION pg_stat_statements")
-        exporter = stack.enter_context(
-            running_exporter(workdir, f"--config.file={exporter_config(workdir, pg)}"))
+        servers = Servers(pg, enter(running_mariadb()), enter(running_redis(maxmemory="64mb")),
+                          enter(running_memcached()),
+                          enter(running_instrumented_service(workdir)))
+        enter(traffic(servers))
+        exporter = enter(running_exporter(workdir,
+                                          f"--config.file={exporter_config(workdir, servers)}"))
         scrapes = [
             static(PERFSIGHT_JOB, exporter),
-            postgres_probe(POSTGRES_JOB, exporter, "main", "pg"),
-            static(SERVICE_JOB, stack.enter_context(running_instrumented_service(workdir))),
-            static(NODE_JOB, stack.enter_context(running_node_exporter(workdir))),
-            static(POSTGRES_EXPORTER_JOB,
-                   stack.enter_context(running_postgres_exporter(pg, workdir))),
+            *(probe_job(job, exporter, target, module) for job, target, module in (
+                (POSTGRES_JOB, "pg", "pg"), (MYSQL_JOB, "my", "my"), (REDIS_JOB, "rd", "rd"),
+                (MEMCACHED_JOB, "mc", "mc"), (PROBE_JOB, f"{servers.service}/", "http_2xx"))),
+            static(SERVICE_JOB, servers.service),
+            static(NODE_JOB, enter(running_node_exporter(workdir))),
+            static(POSTGRES_EXPORTER_JOB, enter(running_postgres_exporter(pg, workdir))),
+            static(MYSQLD_EXPORTER_JOB, enter(running_mysqld_exporter(servers.db, workdir))),
+            static(REDIS_EXPORTER_JOB, enter(running_redis_exporter(servers.redis, workdir))),
         ]
-        rules = rule_files(workdir) + node_host_rule_files(workdir)
-        prometheus = stack.enter_context(running_prometheus(workdir, scrapes, rule_files=rules))
-        victoria = stack.enter_context(running_victoria_metrics(workdir, scrapes))
+        (workdir / "spec").mkdir()
+        rules = (generate_variant(workdir / "spec", {}).rule_files
+                 + go_exporter_rule_files(workdir))
+        prometheus = enter(running_prometheus(workdir, scrapes, rule_files=rules))
+        victoria = enter(running_victoria_metrics(workdir, scrapes))
         prometheus.wait_for_healthy_targets(len(scrapes))
         enough = f"count(count_over_time(up[1m]) >= 6) == {len(scrapes)}"  # 4s rate windows
         wait_until(lambda: bool(prometheus.query(enough)), DATA_TIMEOUT, "six scrapes each")
@@ -240,8 +300,10 @@ def test_every_panel_query_runs_on_victoria_metrics(backends: Backends) -> None:
     assert with_data > 0
 
 
-@pytest.mark.parametrize(("job", "home"), [(NODE_JOB, rn.DASHBOARD_RESOURCES),
-                                           (POSTGRES_EXPORTER_JOB, rn.DASHBOARD_DATABASES)])
+@pytest.mark.parametrize(("job", "home"), [
+    (NODE_JOB, rn.DASHBOARD_RESOURCES), (POSTGRES_EXPORTER_JOB, rn.DASHBOARD_DATABASES),
+    (MYSQLD_EXPORTER_JOB, rn.DASHBOARD_DATABASES), (REDIS_EXPORTER_JOB, rn.DASHBOARD_CACHES),
+])
 def test_panels_on_metrics_a_go_exporter_shares_return_data(
     backends: Backends, job: str, home: str
 ) -> None:
@@ -252,7 +314,6 @@ def test_panels_on_metrics_a_go_exporter_shares_return_data(
     shared = [q for q in all_queries() if not allowed_without_data(q)
               and metric_names(substitute(q.expr, values)) <= their_names]
     print(f"\n{len(shared)} of {len(all_queries())} panel queries on metrics {job} shares")
-    at_home = [q for q in all_queries() if q.dashboard == home]
-    assert len([q for q in shared if q.dashboard == home]) >= len(at_home) / 2
+    assert len([q for q in shared if q.dashboard == home]) >= 5
     missing = without_data(prometheus, shared, job)
     assert not missing, "no data:\n" + "\n".join(q.where for q in missing)
