@@ -1,0 +1,112 @@
+"""Synthetic probes and geography: success, phases, per-location latency, map, certificates."""
+
+from alert_rules import probes as alerts
+from bundle import names as rn
+from dashboards.selectors import HOSTS
+from dashboards.style import (
+    INSTANCE,
+    JOB,
+    RATE,
+    RED,
+    Dashboard,
+    Query,
+    Row,
+    Threshold,
+    Variable,
+    geomap,
+    heatmap,
+    stat,
+    table,
+    timeseries,
+)
+from dashboards.thresholds import alert_line, alert_threshold
+from exporters.names import probe as pb
+
+LOCATION = Variable("location", "Location", pb.PERFSIGHT_PROBE_SCHEDULED_RUNS_TOTAL)
+# scheduled probes of the selected jobs, instances and locations
+SCHEDULED = f'{HOSTS},location=~"$location"'
+BY_TARGET = "{{target}} from {{location}}"
+
+
+def scheduled(metric: str) -> str:
+    """Return a scheduled-probe series of the selected locations."""
+    return f"{metric}{{{SCHEDULED}}}"
+
+
+def per_second(counter: str, by: str) -> str:
+    """Return a scheduled-probe counter's per-second rate summed by the given labels."""
+    return f"sum by ({by}) (rate({scheduled(counter)}[{RATE}]))"
+
+
+SUCCESS = (f"1 - {per_second(pb.PERFSIGHT_PROBE_SCHEDULED_FAILURES_TOTAL, 'target, location')}"
+           f" / {per_second(pb.PERFSIGHT_PROBE_SCHEDULED_RUNS_TOTAL, 'target, location')}")
+DURATION_BUCKETS = f"{pb.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_bucket"
+PHASE = pb.PERFSIGHT_PROBE_PHASE_DURATION_SECONDS
+PHASE_MEAN = (f"{per_second(f'{PHASE}_sum', 'location, phase')}"
+              f" / {per_second(f'{PHASE}_count', 'location, phase')}")
+P95 = f"histogram_quantile(0.95, {per_second(DURATION_BUCKETS, 'le, target, location')})"
+
+availability = Row(
+    "Availability",
+    stat("Probes succeeding", "Share of the selected scheduled probes whose last run "
+         "succeeded.", "percentunit",
+         f"avg({scheduled(pb.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS)})", base=RED,
+         thresholds=[Threshold(0.99, "orange"), Threshold(1, "green")], height=8),
+    timeseries("Success ratio by target and location", "Share of scheduled probe runs that "
+               "succeeded, per target and location.", "percentunit",
+               Query(SUCCESS, BY_TARGET), minimum=0, maximum=1, width=10),
+    geomap("Success by location", "Share of targets whose last probe succeeded, per probing "
+           "location; a location label that is an ISO country code (e.g. DE, US) is placed "
+           "on the map.", "percentunit",
+           Query(f"avg by (location) ({scheduled(pb.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS)})",
+                 "{{location}}"),
+           width=10, height=8, thresholds=[Threshold(0.99, "orange"), Threshold(1, "green")]),
+    timeseries("/probe success by target", "probe_success of targets probed through /probe "
+               "(blackbox_exporter-compatible), averaged over the scrape interval.",
+               "percentunit",
+               Query(f"avg by (instance) (avg_over_time({pb.PROBE_SUCCESS}{{{HOSTS}}}[{RATE}]))",
+                     "{{instance}}"), minimum=0, maximum=1, width=24),
+)
+
+latency = Row(
+    "Latency by phase and location",
+    timeseries("HTTP phases (stacked)", "Seconds each phase of the last /probe took: DNS "
+               "resolve, TCP connect, TLS, processing (time to first byte) and transfer.", "s",
+               Query(f"avg by (instance, phase) "
+                     f"({pb.PROBE_HTTP_DURATION_SECONDS}{{{HOSTS}}})",
+                     "{{instance}} {{phase}}"), stack=True, width=12),
+    timeseries("Scheduled phases (stacked)", "Mean seconds per phase of scheduled probes, per "
+               "location.", "s",
+               Query(PHASE_MEAN, "{{location}} {{phase}}"), stack=True, width=12),
+    heatmap("Probe duration heat map", "Scheduled probe durations of the selected locations, "
+            "per histogram bucket.", "s", per_second(DURATION_BUCKETS, "le")),
+    timeseries("p95 by location", "95th percentile of scheduled probe durations per target "
+               "and location; dashed: where the slow-probe alert fires.", "s",
+               Query(P95, BY_TARGET), thresholds=[alert_line(alerts.PROBE_SLOW)], width=12),
+)
+
+certificates = Row(
+    "Certificates and responses",
+    table("Certificate expiry", "Time until the earliest certificate of each TLS target's "
+          "chain expires; red below the expiry alert's threshold "
+          f"({alert_threshold(alerts.PROBE_CERT_EXPIRY) / 86400:g} days).", "s",
+          Query(f"min by (instance) ({pb.PROBE_SSL_EARLIEST_CERT_EXPIRY}{{{HOSTS}}}) - time()",
+                "expires in"),
+          base=RED, thresholds=[Threshold(alert_threshold(alerts.PROBE_CERT_EXPIRY), "green")]),
+    timeseries("HTTP status code", "Status code of the last /probe response per target.",
+               "none", Query(f"{pb.PROBE_HTTP_STATUS_CODE}{{{HOSTS}}}", "{{instance}}"),
+               width=6),
+    timeseries("Probe duration", "Total seconds of the last /probe per target.", "s",
+               Query(f"{pb.PROBE_DURATION_SECONDS}{{{HOSTS}}}", "{{instance}}"), width=6),
+)
+
+dashboard = Dashboard(
+    uid=rn.DASHBOARD_PROBES,
+    title="perfsight / Synthetic probes",
+    description="Synthetic HTTP/TCP/DNS probes (perfsight's probers or blackbox_exporter): "
+                "success, phase breakdown, latency per location, a map by location, "
+                "certificate expiry.",
+    tags=("probes", "synthetic"),
+    variables=(JOB, INSTANCE, LOCATION),
+    rows=(availability, latency, certificates),
+)
