@@ -1,0 +1,131 @@
+"""A local HTTP(S) origin with known delays: slow headers, slow chunks, errors, redirects, size.
+
+Endpoints (query parameters in milliseconds or bytes):
+  /ok                         200 with a short body
+  /slow?ttfb_ms=N             waits N ms, then sends headers and body (server processing)
+  /chunks?count=K&gap_ms=N    headers at once, then K chunks each after an N ms pause (transfer)
+  /status?code=C              answers status C
+  /redirect?to=PATH           302 to PATH
+  /large?bytes=N              N bytes of body
+"""
+
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.harness.servers import wait_until
+
+BODY = b"perfsight origin ok\n"
+
+
+def sleep_exactly(seconds: float) -> None:
+    """Sleep at least seconds, without spinning (a spinning thread would hold the GIL).
+
+    A thread may wake late, so servers record the time they really held a reply (from a
+    timestamp taken after they sent it), not the delay they asked for.
+    """
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+@dataclass
+class Origin:
+    """A running origin: its base URL and, per /slow or /chunks request, how long it really
+    held the response (request read to headers written, or headers to last chunk written)."""
+
+    url: str
+    applied: list[float] = field(default_factory=list)
+
+    def next_applied(self, known: int, timeout: float = 2.0) -> float:
+        """Wait for the record after the first `known` ones; return it."""
+        wait_until(lambda: len(self.applied) > known, timeout, "the origin's delay record")
+        return self.applied[known]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet."""
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        query = {key: values[0] for key, values in parse_qs(url.query).items()}
+
+        def number(key: str, default: int = 0) -> int:
+            return int(query.get(key, default))
+        started = time.perf_counter()
+        if url.path == "/slow":
+            sleep_exactly(number("ttfb_ms") / 1000)
+            self._send(200, BODY)
+            self.server.applied.append(time.perf_counter() - started)  # type: ignore[attr-defined]
+        elif url.path == "/chunks":
+            self.send_response(200)
+            self.send_header("Content-Length", str(number("count") * len(BODY)))
+            self.end_headers()
+            started = time.perf_counter()
+            for _ in range(number("count")):
+                sleep_exactly(number("gap_ms") / 1000)
+                self.wfile.write(BODY)
+            self.server.applied.append(time.perf_counter() - started)  # type: ignore[attr-defined]
+        elif url.path == "/status":
+            self._send(number("code", 200), BODY)
+        elif url.path == "/redirect":
+            self._send(302, b"", {"Location": query.get("to", "/ok")})
+        elif url.path == "/large":
+            self._send(200, b"x" * number("bytes"))
+        else:
+            self._send(200, BODY, {"Last-Modified": "Wed, 21 Oct 2015 07:28:00 GMT"})
+
+    do_POST = do_GET
+
+    def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _TLSServer(ThreadingHTTPServer):
+    """TLS per connection; the handshake runs in the connection's thread, on its first read."""
+
+    context: ssl.SSLContext
+
+    def get_request(self) -> tuple[Any, Any]:
+        connection, address = self.socket.accept()
+        return self.context.wrap_socket(
+            connection, server_side=True, do_handshake_on_connect=False
+        ), address
+
+
+@contextmanager
+def running_origin(cert: tuple[Path, Path] | None = None) -> Iterator[Origin]:
+    """Serve the origin on 127.0.0.1 (HTTPS with cert=(cert, key)); yield it."""
+    server: ThreadingHTTPServer
+    if cert is None:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        scheme = "http"
+    else:
+        server = _TLSServer(("127.0.0.1", 0), _Handler)
+        server.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.context.load_cert_chain(*cert)
+        scheme = "https"
+    server.daemon_threads = True
+    origin = Origin(f"{scheme}://127.0.0.1:{server.server_address[1]}")
+    server.applied = origin.applied  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield origin
+    finally:
+        server.shutdown()
+        server.server_close()
