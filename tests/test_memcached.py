@@ -2,6 +2,7 @@
 
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,7 +11,8 @@ from exporters.multitarget.settings import parse_modules
 from exporters.names import memcached as names
 from exporters.validation import Validator
 from tests.harness.memcached import MEMORY_MEGABYTES, Memcached, running_memcached
-from tests.harness.probe_client import ProbingExporter, one, parse, probing_exporter
+from tests.harness.outage import Outages
+from tests.harness.probe_client import ProbingExporter, one, probing_exporter
 from tests.harness.servers import require_binary
 
 pytestmark = pytest.mark.integration
@@ -52,17 +54,9 @@ def exporter(
         yield running
 
 
-def log_lines(exporter: ProbingExporter, module_name: str, target: str, what: str) -> list[str]:
-    return [line for line in exporter.log().splitlines()
-            if f"memcached module {module_name} target {target} {what}" in line]
-
-
-def probe_down(exporter: ProbingExporter, target: str, module_name: str = "mc") -> None:
-    """Probe a failing target: 200, fast, memcached_up 0."""
-    response, elapsed = exporter.probe(target, module_name)
-    assert response.status_code == 200, response.text
-    assert elapsed < FAST_ANSWER + (SLOW_TIMEOUT if module_name == "mc_slow" else 0), elapsed
-    assert one(parse(response.text), names.MEMCACHED_UP) == 0
+@pytest.fixture(scope="module")
+def outages(exporter: ProbingExporter) -> Outages:
+    return Outages(exporter, "memcached", names.MEMCACHED_UP, FAST_ANSWER)
 
 
 def command(values: dict[str, Any], name: str, status: str) -> float:
@@ -113,36 +107,24 @@ def test_evictions_with_small_memory(exporter: ProbingExporter, server: Memcache
     assert one(after, names.MEMCACHED_CURRENT_BYTES) <= LIMIT_BYTES
 
 
-def test_down_at_start_killed_and_restarted(exporter: ProbingExporter, late: Memcached) -> None:
-    for _ in range(3):
-        probe_down(exporter, "late")
-    assert len(log_lines(exporter, "mc", "late", "is down")) == 1
-    late.start()
-    assert one(exporter.values("late"), names.MEMCACHED_UP) == 1
-    assert len(log_lines(exporter, "mc", "late", "recovered")) == 1
-    late.kill()
-    for _ in range(3):
-        probe_down(exporter, "late")
-    assert len(log_lines(exporter, "mc", "late", "is down")) == 2  # once per outage
-    late.start()
-    assert one(exporter.values("late"), names.MEMCACHED_UP) == 1
-    assert len(log_lines(exporter, "mc", "late", "recovered")) == 2
+def test_down_at_start_killed_and_restarted(outages: Outages, late: Memcached) -> None:
+    outages.down_at_start_killed_and_restarted(late, "late", "mc")
 
 
 def test_frozen_server_answers_down_within_the_timeout(
-    exporter: ProbingExporter, server: Memcached
+    outages: Outages, server: Memcached
 ) -> None:
-    assert one(exporter.values("main", "mc_slow"), names.MEMCACHED_UP) == 1
+    outages.probe_up("main", "mc_slow")
     server.freeze()
     try:
-        probe_down(exporter, "main", "mc_slow")
-        probe_down(exporter, "main", "mc_slow")
+        for _ in range(2):  # each answered at the module's timeout
+            replace(outages, fast_seconds=SLOW_TIMEOUT + 0.5).probe_down("main", "mc_slow")
     finally:
         server.thaw()
-    (line,) = log_lines(exporter, "mc_slow", "main", "is down")
+    (line,) = outages.lines("mc_slow", "main", "is down")
     assert "timed out" in line, line
-    assert one(exporter.values("main", "mc_slow"), names.MEMCACHED_UP) == 1
-    assert len(log_lines(exporter, "mc_slow", "main", "recovered")) == 1
+    outages.probe_up("main", "mc_slow")
+    assert len(outages.lines("mc_slow", "main", "recovered")) == 1
 
 
 def test_options_problems_carry_their_full_path() -> None:

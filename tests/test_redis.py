@@ -14,6 +14,7 @@ from exporters.multitarget.settings import parse_modules
 from exporters.names import redis as names
 from exporters.validation import Validator
 from tests.harness.exposition import family_shapes
+from tests.harness.outage import Outages
 from tests.harness.probe_client import ProbingExporter, one, parse, probing_exporter, secret_file
 from tests.harness.redis import Redis, running_redis
 from tests.harness.redis_exporter import running_redis_exporter
@@ -80,18 +81,9 @@ def assert_no_secret(exporter: ProbingExporter, *texts: str) -> None:
             assert secret not in text
 
 
-def log_lines(exporter: ProbingExporter, module_name: str, target: str, what: str) -> list[str]:
-    return [line for line in exporter.log().splitlines()
-            if f"redis module {module_name} target {target} {what}" in line]
-
-
-def probe_down(exporter: ProbingExporter, target: str, module_name: str = "rd") -> str:
-    """Probe a failing target: 200, fast, redis_up 0; return the body."""
-    response, elapsed = exporter.probe(target, module_name)
-    assert response.status_code == 200, response.text
-    assert elapsed < FAST_ANSWER, elapsed
-    assert one(parse(response.text), names.REDIS_UP) == 0
-    return response.text
+@pytest.fixture(scope="module")
+def outages(exporter: ProbingExporter) -> Outages:
+    return Outages(exporter, "redis", names.REDIS_UP, FAST_ANSWER)
 
 
 # --- load: the metrics move as the server works ------------------------------------------------
@@ -188,32 +180,22 @@ def test_replication_on_primary_and_replica(exporter: ProbingExporter, server: R
 # --- failures: redis_up 0, 200 fast, one log line, no secret, recovery -------------------------
 
 
-def test_down_at_start_killed_and_restarted(exporter: ProbingExporter, late: Redis) -> None:
-    for _ in range(3):
-        probe_down(exporter, "late")
-    assert len(log_lines(exporter, "rd", "late", "is down")) == 1
-    late.start()
-    assert one(exporter.values("late"), names.REDIS_UP) == 1
-    assert len(log_lines(exporter, "rd", "late", "recovered")) == 1
-    late.kill()
-    for _ in range(3):
-        probe_down(exporter, "late")
-    assert len(log_lines(exporter, "rd", "late", "is down")) == 2  # once per outage
-    late.start()
-    assert one(exporter.values("late"), names.REDIS_UP) == 1
-    assert len(log_lines(exporter, "rd", "late", "recovered")) == 2
+def test_down_at_start_killed_and_restarted(
+    exporter: ProbingExporter, outages: Outages, late: Redis
+) -> None:
+    outages.down_at_start_killed_and_restarted(late, "late", "rd")
     assert_no_secret(exporter)
 
 
-def test_wrong_password(exporter: ProbingExporter) -> None:
-    bodies = [probe_down(exporter, "main", "rd_wrong") for _ in range(2)]
-    (line,) = log_lines(exporter, "rd_wrong", "main", "is down")
+def test_wrong_password(exporter: ProbingExporter, outages: Outages) -> None:
+    bodies = [outages.probe_down("main", "rd_wrong") for _ in range(2)]
+    (line,) = outages.lines("rd_wrong", "main", "is down")
     assert "AuthenticationError" in line or "WRONGPASS" in line, line
     assert_no_secret(exporter, *bodies)
 
 
 def test_slow_server_answers_down_within_the_timeout(
-    exporter: ProbingExporter, server: Redis
+    exporter: ProbingExporter, outages: Outages, server: Redis
 ) -> None:
     assert one(exporter.values("main", "rd_slow"), names.REDIS_UP) == 1
     sleeper = threading.Thread(target=lambda: server.client(timeout=10).execute_command(
@@ -227,10 +209,10 @@ def test_slow_server_answers_down_within_the_timeout(
     assert response.status_code == 200
     assert elapsed < SLOW_TIMEOUT + 0.5, elapsed
     assert one(parse(response.text), names.REDIS_UP) == 0
-    (line,) = log_lines(exporter, "rd_slow", "main", "is down")
+    (line,) = outages.lines("rd_slow", "main", "is down")
     assert "Timeout" in line, line
     assert one(exporter.values("main", "rd_slow"), names.REDIS_UP) == 1
-    assert len(log_lines(exporter, "rd_slow", "main", "recovered")) == 1
+    assert len(outages.lines("rd_slow", "main", "recovered")) == 1
     assert_no_secret(exporter, response.text)
 
 

@@ -10,6 +10,10 @@ class Restartable:
 
     _server: Server | None = None
 
+    def start(self) -> None:
+        """Start the server and wait until it answers."""
+        raise NotImplementedError
+
     def kill(self) -> None:
         """Crash the server (SIGKILL)."""
         if self._server is not None:
