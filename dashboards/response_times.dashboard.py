@@ -9,6 +9,7 @@ from bundle.spec import LatencySli, spec_of
 from dashboards import requests
 from dashboards.style import (
     JOB,
+    RATE,
     RED,
     Dashboard,
     Query,
@@ -18,6 +19,7 @@ from dashboards.style import (
     stat,
     timeseries,
 )
+from exporters.names import probe as pb
 
 SPEC = spec_of(Path(__file__).resolve().parent.parent)
 # apdex target: the tightest latency SLO threshold of the spec (0.5 s without one); tolerated
@@ -51,9 +53,14 @@ percentiles = Row(
     timeseries("Apdex by job", f"Apdex per job (target {TARGET:g} s, tolerated "
                f"{TOLERATED:g} s).", "percentunit", Query(APDEX, "{{job}}"), minimum=0,
                maximum=1, width=12),
-    timeseries("Server-side p95", "95th percentile of the time services spend on a request, "
-               "as their own histograms measure it.", "s",
-               Query(requests.quantile(0.95, "job"), "{{job}}"), width=12),
+    timeseries("Server-side vs end-to-end p95", "95th percentile of the time services spend "
+               "on a request, as their own histograms measure it, and of the whole request as "
+               "perfsight's scheduled probes see it from each location (DNS, connect, TLS, "
+               "transfer included).", "s",
+               Query(requests.quantile(0.95, "job"), "server {{job}}"),
+               Query(f"histogram_quantile(0.95, sum by (le, target, location) (rate("
+                     f"{pb.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_bucket[{RATE}])))",
+                     "end to end {{target}} from {{location}}"), width=12),
 )
 
 dashboard = Dashboard(

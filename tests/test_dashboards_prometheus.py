@@ -28,6 +28,7 @@ from tests.dashboard_queries import (
     metric_names,
     substitute,
 )
+from tests.harness.blackbox_exporter import running_blackbox_exporter
 from tests.harness.bundle import generate_variant
 from tests.harness.exporter import running_exporter
 from tests.harness.mariadb import MONITOR_USER, MariaDB, running_mariadb
@@ -54,6 +55,7 @@ PERFSIGHT_JOBS = "|".join((PERFSIGHT_JOB, SERVICE_JOB, PROBE_JOB, POSTGRES_JOB, 
 # the Go exporters perfsight is compatible with
 NODE_JOB, POSTGRES_EXPORTER_JOB = "node", "postgres_exporter"
 MYSQLD_EXPORTER_JOB, REDIS_EXPORTER_JOB = "mysqld_exporter", "redis_exporter"
+BLACKBOX_EXPORTER_JOB = "blackbox_exporter"
 WINDOW_SECONDS = 60
 DATA_TIMEOUT = 30
 
@@ -237,6 +239,8 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
             static(POSTGRES_EXPORTER_JOB, enter(running_postgres_exporter(pg, workdir))),
             static(MYSQLD_EXPORTER_JOB, enter(running_mysqld_exporter(servers.db, workdir))),
             static(REDIS_EXPORTER_JOB, enter(running_redis_exporter(servers.redis, workdir))),
+            probe_job(BLACKBOX_EXPORTER_JOB, enter(running_blackbox_exporter(workdir)),
+                      f"{servers.service}/", "http_2xx"),
         ]
         (workdir / "spec").mkdir()
         rules = (generate_variant(workdir / "spec", {}).rule_files
@@ -300,12 +304,15 @@ def test_every_panel_query_runs_on_victoria_metrics(backends: Backends) -> None:
     assert with_data > 0
 
 
-@pytest.mark.parametrize(("job", "home"), [
-    (NODE_JOB, rn.DASHBOARD_RESOURCES), (POSTGRES_EXPORTER_JOB, rn.DASHBOARD_DATABASES),
-    (MYSQLD_EXPORTER_JOB, rn.DASHBOARD_DATABASES), (REDIS_EXPORTER_JOB, rn.DASHBOARD_CACHES),
+# (job, the dashboard made for it, how many of its queries it must feed at least)
+@pytest.mark.parametrize(("job", "home", "at_least"), [
+    (NODE_JOB, rn.DASHBOARD_RESOURCES, 30), (POSTGRES_EXPORTER_JOB, rn.DASHBOARD_DATABASES, 10),
+    (MYSQLD_EXPORTER_JOB, rn.DASHBOARD_DATABASES, 10),
+    (REDIS_EXPORTER_JOB, rn.DASHBOARD_CACHES, 10),
+    (BLACKBOX_EXPORTER_JOB, rn.DASHBOARD_PROBES, 4),
 ])
 def test_panels_on_metrics_a_go_exporter_shares_return_data(
-    backends: Backends, job: str, home: str
+    backends: Backends, job: str, home: str, at_least: int
 ) -> None:
     prometheus = backends.prometheus
     their_names = {s["metric"]["__name__"] for s in prometheus.query(
@@ -314,6 +321,8 @@ def test_panels_on_metrics_a_go_exporter_shares_return_data(
     shared = [q for q in all_queries() if not allowed_without_data(q)
               and metric_names(substitute(q.expr, values)) <= their_names]
     print(f"\n{len(shared)} of {len(all_queries())} panel queries on metrics {job} shares")
-    assert len([q for q in shared if q.dashboard == home]) >= 5
+    at_home = [q for q in shared if q.dashboard == home]
+    print(f"{len(at_home)} of them on {home}")
+    assert len(at_home) >= at_least
     missing = without_data(prometheus, shared, job)
     assert not missing, "no data:\n" + "\n".join(q.where for q in missing)
