@@ -19,6 +19,7 @@ from tests.harness.probe_client import ProbingExporter, one, parse, probing_expo
 from tests.harness.redis import Redis, running_redis
 from tests.harness.redis_exporter import running_redis_exporter
 from tests.harness.servers import require_binary, wait_until
+from tests.harness.tls import self_signed_certificate
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +49,17 @@ def replica(server: Redis) -> Iterator[Redis]:
 
 
 @pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return self_signed_certificate(tmp_path_factory.mktemp("redis-tls"))
+
+
+@pytest.fixture(scope="session")
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[Redis]:
+    with running_redis(password=PASSWORD, tls=certificate) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def late(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
     """A server whose port the exporter knows before it first starts."""
     late_server = Redis(tmp_path_factory.mktemp("redis-late"), password=PASSWORD)
@@ -59,17 +71,21 @@ def late(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
 
 @pytest.fixture(scope="module")
 def exporter(
-    server: Redis, replica: Redis, late: Redis, tmp_path_factory: pytest.TempPathFactory
+    *, server: Redis, replica: Redis, late: Redis, tls_server: Redis,
+    certificate: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ProbingExporter]:
     workdir = tmp_path_factory.mktemp("perfsight-redis")
     password = secret_file(workdir, "password", PASSWORD)
+    other_ca, _other_key = self_signed_certificate(workdir)
     modules = {
         "rd": module(password=password),
         "rd_wrong": module(password=secret_file(workdir, "wrong", WRONG_PASSWORD)),
         "rd_slow": module(SLOW_TIMEOUT, password=password),
+        "rd_tls": module(password=password, tls=True, tls_ca_file=str(certificate[0])),
+        "rd_tls_wrong_ca": module(password=password, tls=True, tls_ca_file=str(other_ca)),
     }
     targets = {"main": (server.address, "rd"), "replica": (replica.address, "rd"),
-               "late": (late.address, "rd")}
+               "late": (late.address, "rd"), "tls": (tls_server.address, "rd_tls")}
     with probing_exporter(workdir, modules, targets, default_module="rd") as running:
         yield running
 
@@ -192,6 +208,16 @@ def test_wrong_password(exporter: ProbingExporter, outages: Outages) -> None:
     (line,) = outages.lines("rd_wrong", "main", "is down")
     assert "AuthenticationError" in line or "WRONGPASS" in line, line
     assert_no_secret(exporter, *bodies)
+
+
+def test_tls(exporter: ProbingExporter, outages: Outages) -> None:
+    outages.probe_up("tls", "rd_tls")
+    plain = outages.probe_down("tls", "rd")  # plain text to a TLS-only port
+    untrusted = outages.probe_down("tls", "rd_tls_wrong_ca")
+    (line,) = outages.lines("rd_tls_wrong_ca", "tls", "is down")
+    assert "certificate verify failed" in line, line
+    assert len(outages.lines("rd", "tls", "is down")) == 1
+    assert_no_secret(exporter, plain, untrusted)
 
 
 def test_slow_server_answers_down_within_the_timeout(
