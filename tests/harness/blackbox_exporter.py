@@ -1,8 +1,9 @@
-"""Debian's blackbox_exporter with an `http_2xx` module, on a random port."""
+"""Debian's blackbox_exporter with a given module config, on a random port."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -10,11 +11,10 @@ from tests.harness.servers import Server, free_port, http_ok, require_binary
 
 
 @contextmanager
-def running_blackbox_exporter(workdir: Path) -> Iterator[str]:
-    """Start blackbox_exporter with module `http_2xx`; yield its base URL; stop it."""
+def running_blackbox_exporter(workdir: Path, modules: dict[str, Any]) -> Iterator[str]:
+    """Start prometheus-blackbox-exporter with these modules; yield its base URL; stop it."""
     config = workdir / "blackbox.yml"
-    config.write_text(yaml.safe_dump({"modules": {"http_2xx": {"prober": "http",
-                                                               "timeout": "5s"}}}))
+    config.write_text(yaml.safe_dump({"modules": modules}))
     port = free_port()
     server = Server(
         "blackbox_exporter",
@@ -24,7 +24,7 @@ def running_blackbox_exporter(workdir: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        server.wait_ready(http_ok(f"{url}/-/healthy"))
+        server.wait_ready(http_ok(f"{url}/metrics"))
         yield url
     finally:
         server.stop()
