@@ -81,6 +81,7 @@ def exporter(
         "rd": module(password=password),
         "rd_wrong": module(password=secret_file(workdir, "wrong", WRONG_PASSWORD)),
         "rd_slow": module(SLOW_TIMEOUT, password=password),
+        "rd_cached": {**module(password=password), "min_interval_seconds": 30},
         "rd_tls": module(password=password, tls=True, tls_ca_file=str(certificate[0])),
         "rd_tls_wrong_ca": module(password=password, tls=True, tls_ca_file=str(other_ca)),
     }
@@ -191,6 +192,25 @@ def test_replication_on_primary_and_replica(exporter: ProbingExporter, server: R
     assert lag_bytes >= 0
     assert dict(next(iter(replica[names.REDIS_INSTANCE_INFO])))["role"] == "slave"
     assert names.REDIS_SLAVE_INFO in replica and names.REDIS_SLAVE_INFO not in primary
+
+
+def test_concurrent_scrapers_cost_one_round(exporter: ProbingExporter, server: Redis) -> None:
+    client = server.client()
+    client.config_resetstat()
+    barrier = threading.Barrier(3)
+    answers: list[int] = []
+
+    def scrape() -> None:
+        barrier.wait()
+        answers.append(exporter.probe("main", "rd_cached")[0].status_code)
+
+    scrapers = [threading.Thread(target=scrape) for _ in range(3)]
+    for scraper in scrapers:
+        scraper.start()
+    for scraper in scrapers:
+        scraper.join(timeout=10)
+    assert answers == [200, 200, 200]
+    assert client.info("commandstats")["cmdstat_info"]["calls"] == 1
 
 
 # --- failures: redis_up 0, 200 fast, one log line, no secret, recovery -------------------------
