@@ -2,9 +2,8 @@
 
 from alert_rules import databases as alerts
 from bundle import names as rn
-from dashboards.selectors import HOSTS
+from dashboards.selectors import HOSTS, per_second, selected
 from dashboards.style import (
-    RATE,
     RED,
     Dashboard,
     Query,
@@ -22,16 +21,6 @@ BY_INSTANCE = "{{instance}}"
 BY_DATABASE = "{{instance}} {{datname}}"
 
 
-def per_second(counter: str, by: str = "instance") -> str:
-    """Return a counter's per-second rate summed by the given labels."""
-    return f"sum by ({by}) (rate({counter}{{{HOSTS}}}[{RATE}]))"
-
-
-def of_hosts(metric: str) -> str:
-    """Return a metric or recorded series of the selected instances."""
-    return f"{metric}{{{HOSTS}}}"
-
-
 
 postgres_health = Row(
     "PostgreSQL: health and connections",
@@ -40,7 +29,7 @@ postgres_health = Row(
          "short", f"sum({pg.PG_UP}{{{HOSTS}}})"),
     stat("PostgreSQL: connections used (max)",
          "Highest share of max_connections in use on any server.",
-         "percentunit", f"max({of_hosts(rn.INSTANCE_PG_CONNECTIONS_UTILISATION)})",
+         "percentunit", f"max({selected(rn.INSTANCE_PG_CONNECTIONS_UTILISATION)})",
          thresholds=[alert_line(alerts.POSTGRES_CONNECTIONS)]),
     stat("Deadlocks (1h)", "Deadlocks PostgreSQL detected and broke in the last hour.", "short",
          f"sum(increase({pg.PG_STAT_DATABASE_DEADLOCKS}{{{HOSTS}}}[1h]))",
@@ -57,11 +46,11 @@ postgres_work = Row(
     "PostgreSQL: transactions, cache and locks",
     timeseries("Transactions per second", "Commits plus rollbacks per second, and rollbacks "
                "alone.", "ops",
-               Query(of_hosts(rn.INSTANCE_PG_TRANSACTIONS), "all {{instance}}"),
+               Query(selected(rn.INSTANCE_PG_TRANSACTIONS), "all {{instance}}"),
                Query(per_second(pg.PG_STAT_DATABASE_XACT_ROLLBACK), "rollback {{instance}}")),
     timeseries("Buffer cache hit ratio", "Share of block reads served from shared buffers "
                "rather than the operating system; dashed: the hit-ratio alert threshold.",
-               "percentunit", Query(of_hosts(rn.INSTANCE_PG_CACHE_HIT), BY_INSTANCE),
+               "percentunit", Query(selected(rn.INSTANCE_PG_CACHE_HIT), BY_INSTANCE),
                minimum=0, maximum=1, base=RED,
                thresholds=[Threshold(alert_threshold(alerts.POSTGRES_CACHE_HIT), "green")]),
     timeseries("Locks by mode", "Locks held or awaited, per lock mode.", "short",
@@ -103,22 +92,22 @@ mysql_health = Row(
     "MySQL / MariaDB: health, connections and queries",
     stat("MySQL: servers up",
          "MySQL servers of the selected jobs the exporter could query.", "short",
-         f"sum({of_hosts(my.MYSQL_UP)})"),
+         f"sum({selected(my.MYSQL_UP)})"),
     stat("MySQL: connections used (max)", "Highest share of max_connections in use on any server.",
-         "percentunit", f"max({of_hosts(rn.INSTANCE_MYSQL_CONNECTIONS_UTILISATION)})",
+         "percentunit", f"max({selected(rn.INSTANCE_MYSQL_CONNECTIONS_UTILISATION)})",
          thresholds=[alert_line(alerts.MYSQL_CONNECTIONS)]),
     stat("Slow queries (1h)", "Queries slower than long_query_time in the last hour.", "short",
-         f"sum(increase({of_hosts(my.MYSQL_GLOBAL_STATUS_SLOW_QUERIES)}[1h]))",
+         f"sum(increase({selected(my.MYSQL_GLOBAL_STATUS_SLOW_QUERIES)}[1h]))",
          thresholds=[Threshold(1, "orange")]),
     timeseries("MySQL: connections vs limit", "Connected and running threads, and max_connections.",
                "short",
-               Query(of_hosts(my.MYSQL_GLOBAL_STATUS_THREADS_CONNECTED), "connected {{instance}}"),
-               Query(of_hosts(my.MYSQL_GLOBAL_STATUS_THREADS_RUNNING), "running {{instance}}"),
-               Query(of_hosts(my.MYSQL_GLOBAL_VARIABLES_MAX_CONNECTIONS),
+               Query(selected(my.MYSQL_GLOBAL_STATUS_THREADS_CONNECTED), "connected {{instance}}"),
+               Query(selected(my.MYSQL_GLOBAL_STATUS_THREADS_RUNNING), "running {{instance}}"),
+               Query(selected(my.MYSQL_GLOBAL_VARIABLES_MAX_CONNECTIONS),
                      "max_connections {{instance}}"), width=12),
     timeseries("Queries per second", "Statements per second (questions), and the busiest "
                "command types.", "ops",
-               Query(of_hosts(rn.INSTANCE_MYSQL_QUESTIONS), "questions {{instance}}"),
+               Query(selected(rn.INSTANCE_MYSQL_QUESTIONS), "questions {{instance}}"),
                Query(f"topk(5, {COMMANDS})", "{{instance}} {{command}}"), width=12),
 )
 
@@ -126,7 +115,7 @@ mysql_work = Row(
     "MySQL / MariaDB: buffer pool, locks and replication",
     timeseries("InnoDB buffer pool hit ratio", "Share of page reads served from the buffer "
                "pool; dashed: the hit-ratio alert threshold.", "percentunit",
-               Query(of_hosts(rn.INSTANCE_MYSQL_BUFFER_POOL_HIT), BY_INSTANCE), minimum=0,
+               Query(selected(rn.INSTANCE_MYSQL_BUFFER_POOL_HIT), BY_INSTANCE), minimum=0,
                maximum=1, base=RED,
                thresholds=[Threshold(alert_threshold(alerts.MYSQL_BUFFER_POOL_HIT), "green")]),
     timeseries("Row lock waits", "InnoDB row lock waits per second, and table lock waits.",
@@ -136,7 +125,7 @@ mysql_work = Row(
                      "table {{instance}}")),
     timeseries("MySQL replica lag", "On replicas: seconds behind the source; dashed: the "
                "replication-lag alert threshold.", "s",
-               Query(of_hosts(my.MYSQL_SLAVE_STATUS_SECONDS_BEHIND_MASTER), BY_INSTANCE),
+               Query(selected(my.MYSQL_SLAVE_STATUS_SECONDS_BEHIND_MASTER), BY_INSTANCE),
                thresholds=[alert_line(alerts.MYSQL_REPLICATION_LAG)]),
 )
 

@@ -2,7 +2,7 @@
 
 from alert_rules import probes as alerts
 from bundle import names as rn
-from dashboards.selectors import HOSTS
+from dashboards.selectors import HOSTS, per_second, selected
 from dashboards.style import (
     INSTANCE,
     JOB,
@@ -28,29 +28,21 @@ SCHEDULED = f'{HOSTS},location=~"$location"'
 BY_TARGET = "{{target}} from {{location}}"
 
 
-def scheduled(metric: str) -> str:
-    """Return a scheduled-probe series of the selected locations."""
-    return f"{metric}{{{SCHEDULED}}}"
-
-
-def per_second(counter: str, by: str) -> str:
-    """Return a scheduled-probe counter's per-second rate summed by the given labels."""
-    return f"sum by ({by}) (rate({scheduled(counter)}[{RATE}]))"
-
-
-SUCCESS = (f"1 - {per_second(pb.PERFSIGHT_PROBE_SCHEDULED_FAILURES_TOTAL, 'target, location')}"
-           f" / {per_second(pb.PERFSIGHT_PROBE_SCHEDULED_RUNS_TOTAL, 'target, location')}")
+FAILURES = per_second(pb.PERFSIGHT_PROBE_SCHEDULED_FAILURES_TOTAL, "target, location", SCHEDULED)
+RUNS = per_second(pb.PERFSIGHT_PROBE_SCHEDULED_RUNS_TOTAL, "target, location", SCHEDULED)
+SUCCESS = f"1 - {FAILURES} / {RUNS}"
+LAST_SUCCESS = selected(pb.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS, SCHEDULED)
 DURATION_BUCKETS = f"{pb.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_bucket"
 PHASE = pb.PERFSIGHT_PROBE_PHASE_DURATION_SECONDS
-PHASE_MEAN = (f"{per_second(f'{PHASE}_sum', 'location, phase')}"
-              f" / {per_second(f'{PHASE}_count', 'location, phase')}")
-P95 = f"histogram_quantile(0.95, {per_second(DURATION_BUCKETS, 'le, target, location')})"
+PHASE_MEAN = (f"{per_second(f'{PHASE}_sum', 'location, phase', SCHEDULED)}"
+              f" / {per_second(f'{PHASE}_count', 'location, phase', SCHEDULED)}")
+P95 = f"histogram_quantile(0.95, {per_second(DURATION_BUCKETS, 'le, target, location', SCHEDULED)})"
 
 availability = Row(
     "Availability",
     stat("Probes succeeding", "Share of the selected scheduled probes whose last run "
          "succeeded.", "percentunit",
-         f"avg({scheduled(pb.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS)})", base=RED,
+         f"avg({LAST_SUCCESS})", base=RED,
          thresholds=[Threshold(0.99, "orange"), Threshold(1, "green")], height=8),
     timeseries("Success ratio by target and location", "Share of scheduled probe runs that "
                "succeeded, per target and location.", "percentunit",
@@ -58,8 +50,7 @@ availability = Row(
     geomap("Success by location", "Share of targets whose last probe succeeded, per probing "
            "location; a location label that is an ISO country code (e.g. DE, US) is placed "
            "on the map.", "percentunit",
-           Query(f"avg by (location) ({scheduled(pb.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS)})",
-                 "{{location}}"),
+           Query(f"avg by (location) ({LAST_SUCCESS})", "{{location}}"),
            width=10, height=8, thresholds=[Threshold(0.99, "orange"), Threshold(1, "green")]),
     timeseries("/probe success by target", "probe_success of targets probed through /probe "
                "(blackbox_exporter-compatible), averaged over the scrape interval.",
@@ -79,7 +70,7 @@ latency = Row(
                "location.", "s",
                Query(PHASE_MEAN, "{{location}} {{phase}}"), stack=True, width=12),
     heatmap("Probe duration heat map", "Scheduled probe durations of the selected locations, "
-            "per histogram bucket.", "s", per_second(DURATION_BUCKETS, "le")),
+            "per histogram bucket.", "s", per_second(DURATION_BUCKETS, "le", SCHEDULED)),
     timeseries("p95 by location", "95th percentile of scheduled probe durations per target "
                "and location; dashed: where the slow-probe alert fires.", "s",
                Query(P95, BY_TARGET), thresholds=[alert_line(alerts.PROBE_SLOW)], width=12),

@@ -2,7 +2,7 @@
 
 from alert_rules import system as alerts
 from bundle import names as rules
-from dashboards.selectors import FILESYSTEMS, HOSTS
+from dashboards.selectors import FILESYSTEMS, HOSTS, selected
 from dashboards.style import (
     RATE,
     Dashboard,
@@ -20,12 +20,7 @@ from exporters import names as n
 DISK = f'{HOSTS},device!~"dm-.*|loop.*"'
 
 
-def recorded(record: str, matchers: str = HOSTS) -> str:
-    """Return a USE recording rule's series of the selected instances."""
-    return f"{record}{{{matchers}}}"
-
-
-FS_USED = recorded(rules.INSTANCE_MOUNTPOINT_FILESYSTEM_USAGE, FILESYSTEMS)
+FS_USED = selected(rules.INSTANCE_MOUNTPOINT_FILESYSTEM_USAGE, FILESYSTEMS)
 BY_INSTANCE = "{{instance}}"
 BY_DEVICE = "{{instance}} {{device}}"
 
@@ -34,7 +29,7 @@ overview = Row(
     stat("Instances up", "Targets of the selected jobs whose last scrape succeeded.", "short",
          f"sum({rules.UP}{{{HOSTS}}})"),
     stat("CPU busy (fleet)", "CPU utilisation averaged over the selected instances.",
-         "percentunit", f"avg({recorded(rules.INSTANCE_CPU_UTILISATION)})",
+         "percentunit", f"avg({selected(rules.INSTANCE_CPU_UTILISATION)})",
          thresholds=[Threshold(0.7, "orange"), Threshold(0.9)]),
     stat("Memory used (fleet)", "Share of all memory not available for new allocations.",
          "percentunit",
@@ -44,7 +39,7 @@ overview = Row(
     stat("Fullest filesystem", "Highest space usage of any filesystem of the selected instances.",
          "percentunit", f"max({FS_USED})", thresholds=[alert_line(alerts.DISK_FILLING_UP)]),
     stat("Load per core (max)", "Highest 1-minute load average divided by the instance's "
-         "cores.", "short", f"max({recorded(rules.INSTANCE_LOAD1_PER_CPU)})",
+         "cores.", "short", f"max({selected(rules.INSTANCE_LOAD1_PER_CPU)})",
          thresholds=[Threshold(1, "orange"), Threshold(2)]),
     stat("OOM kills (1h)", "Processes the kernel's out-of-memory killer ended in the last hour.",
          "short", f"sum(increase({n.NODE_VMSTAT_OOM_KILL}{{{HOSTS}}}[1h]))",
@@ -55,16 +50,16 @@ cpu = Row(
     "CPU",
     timeseries("CPU utilisation", "Share of CPU time not idle, iowait or stolen, averaged "
                "over the cores.",
-               "percentunit", Query(recorded(rules.INSTANCE_CPU_UTILISATION), BY_INSTANCE),
+               "percentunit", Query(selected(rules.INSTANCE_CPU_UTILISATION), BY_INSTANCE),
                minimum=0, maximum=1),
     timeseries("CPU saturation: load per core",
                "1-minute load average divided by the number of cores; above 1 means runnable "
                "tasks wait for a CPU.", "short",
-               Query(recorded(rules.INSTANCE_LOAD1_PER_CPU), BY_INSTANCE)),
+               Query(selected(rules.INSTANCE_LOAD1_PER_CPU), BY_INSTANCE)),
     timeseries("CPU saturation: pressure",
                "Share of wall time in which some runnable task waited for a CPU (PSI).",
                "percentunit",
-               Query(recorded(rules.INSTANCE_PRESSURE_CPU_WAITING), BY_INSTANCE),
+               Query(selected(rules.INSTANCE_PRESSURE_CPU_WAITING), BY_INSTANCE),
                thresholds=[alert_line(alerts.CPU_SATURATED)]),
     timeseries("CPU time by mode", "CPU seconds per second spent in each mode, all cores.",
                "short",
@@ -79,15 +74,15 @@ cpu = Row(
 memory = Row(
     "Memory",
     timeseries("Memory utilisation", "Share of memory not available for new allocations.",
-               "percentunit", Query(recorded(rules.INSTANCE_MEMORY_UTILISATION), BY_INSTANCE),
+               "percentunit", Query(selected(rules.INSTANCE_MEMORY_UTILISATION), BY_INSTANCE),
                minimum=0, maximum=1, thresholds=[alert_line(alerts.MEMORY_SATURATED)]),
     timeseries("Memory saturation: major page faults",
                "Page faults that had to read from disk, per second: memory pressure.", "ops",
-               Query(recorded(rules.INSTANCE_MAJOR_PAGE_FAULTS), BY_INSTANCE)),
+               Query(selected(rules.INSTANCE_MAJOR_PAGE_FAULTS), BY_INSTANCE)),
     timeseries("Memory saturation: pressure",
                "Share of wall time in which some task stalled waiting for memory (PSI).",
                "percentunit",
-               Query(recorded(rules.INSTANCE_PRESSURE_MEMORY_WAITING), BY_INSTANCE)),
+               Query(selected(rules.INSTANCE_PRESSURE_MEMORY_WAITING), BY_INSTANCE)),
     timeseries("Swap used", "Swap space in use.", "bytes",
                Query(f"{n.NODE_MEMORY_SWAPTOTAL_BYTES}{{{HOSTS}}}"
                      f" - {n.NODE_MEMORY_SWAPFREE_BYTES}{{{HOSTS}}}", BY_INSTANCE), width=12),
@@ -101,16 +96,16 @@ disk_io = Row(
     "Disk I/O",
     timeseries("Disk utilisation", "Share of time each device was busy with I/O.",
                "percentunit",
-               Query(recorded(rules.INSTANCE_DEVICE_DISK_IO_UTILISATION, DISK), BY_DEVICE),
+               Query(selected(rules.INSTANCE_DEVICE_DISK_IO_UTILISATION, DISK), BY_DEVICE),
                minimum=0, maximum=1),
     timeseries("Disk saturation: queue length",
                "Average number of I/O requests in flight or queued per device.", "short",
-               Query(recorded(rules.INSTANCE_DEVICE_DISK_IO_SATURATION, DISK), BY_DEVICE),
+               Query(selected(rules.INSTANCE_DEVICE_DISK_IO_SATURATION, DISK), BY_DEVICE),
                thresholds=[alert_line(alerts.DISK_IO_SATURATED)]),
     timeseries("Disk saturation: I/O pressure",
                "Share of wall time in which some task stalled waiting for I/O (PSI).",
                "percentunit",
-               Query(recorded(rules.INSTANCE_PRESSURE_IO_WAITING), BY_INSTANCE)),
+               Query(selected(rules.INSTANCE_PRESSURE_IO_WAITING), BY_INSTANCE)),
     timeseries("Disk throughput", "Bytes read (positive) and written (negative) per second.",
                "Bps",
                Query(f"rate({n.NODE_DISK_READ_BYTES_TOTAL}{{{DISK}}}[{RATE}])",
@@ -131,7 +126,7 @@ disk_space = Row(
                Query(FS_USED, "{{instance}} {{mountpoint}}"), minimum=0, maximum=1,
                thresholds=[alert_line(alerts.DISK_FILLING_UP)]),
     timeseries("Inodes used", "Share of each filesystem's inodes in use.", "percentunit",
-               Query(recorded(rules.INSTANCE_MOUNTPOINT_INODE_USAGE, FILESYSTEMS),
+               Query(selected(rules.INSTANCE_MOUNTPOINT_INODE_USAGE, FILESYSTEMS),
                      "{{instance}} {{mountpoint}}"),
                minimum=0, maximum=1, thresholds=[alert_line(alerts.INODES_FILLING_UP)]),
     table("Filesystem errors", "Filesystems mounted read-only (1) or whose statfs failed "
@@ -145,12 +140,12 @@ network = Row(
     "Network",
     timeseries("Network throughput", "Bytes received (positive) and sent (negative) per "
                "second, all interfaces but loopback.", "Bps",
-               Query(recorded(rules.INSTANCE_NETWORK_RECEIVE_BYTES), "in {{instance}}"),
-               Query(f"-{recorded(rules.INSTANCE_NETWORK_TRANSMIT_BYTES)}", "out {{instance}}")),
+               Query(selected(rules.INSTANCE_NETWORK_RECEIVE_BYTES), "in {{instance}}"),
+               Query(f"-{selected(rules.INSTANCE_NETWORK_TRANSMIT_BYTES)}", "out {{instance}}")),
     timeseries("Network errors and drops", "Receive and transmit errors, and dropped "
                "packets, per second, all interfaces but loopback.", "pps",
-               Query(recorded(rules.INSTANCE_NETWORK_ERRORS), "errors {{instance}}"),
-               Query(recorded(rules.INSTANCE_NETWORK_DROPS), "drops {{instance}}"),
+               Query(selected(rules.INSTANCE_NETWORK_ERRORS), "errors {{instance}}"),
+               Query(selected(rules.INSTANCE_NETWORK_DROPS), "drops {{instance}}"),
                thresholds=[alert_line(alerts.NETWORK_ERRORS)]),
     timeseries("TCP saturation: retransmits and listen overflows",
                "Share of sent TCP segments retransmitted, and accept-queue overflows per "
@@ -171,7 +166,7 @@ limits = Row(
     "File descriptors and processes",
     timeseries("File descriptors used", "Allocated file handles as a share of the kernel limit.",
                "percentunit",
-               Query(recorded(rules.INSTANCE_FILEFD_UTILISATION), BY_INSTANCE), minimum=0,
+               Query(selected(rules.INSTANCE_FILEFD_UTILISATION), BY_INSTANCE), minimum=0,
                thresholds=[alert_line(alerts.FDS_EXHAUSTING)]),
     timeseries("PIDs used", "Processes and threads as a share of the kernel's PID limit.",
                "percentunit",

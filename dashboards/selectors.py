@@ -1,4 +1,6 @@
-"""Label matchers for the template variables, and the per-SLO view of recorded SLO series."""
+"""Label matchers for the template variables, and the selections and rates built on them."""
+
+from dashboards.style import RATE
 
 # the series of the instances picked in $job and $instance
 HOSTS = 'job=~"$job",instance=~"$instance"'
@@ -11,3 +13,13 @@ FILESYSTEMS = f'{HOSTS},fstype!~"tmpfs|ramfs|squashfs"'
 def per_slo(record: str, matchers: str = SERVICES) -> str:
     """Return one series per SLO of a recorded SLO series (its window label dropped)."""
     return f"max by (service, slo) ({record}{{{matchers}}})"
+
+
+def selected(metric: str, matchers: str = HOSTS) -> str:
+    """Return a metric or recorded series of the selected instances."""
+    return f"{metric}{{{matchers}}}"
+
+
+def per_second(counter: str, by: str = "instance", matchers: str = HOSTS) -> str:
+    """Return a counter's per-second rate of the selected instances, summed by labels."""
+    return f"sum by ({by}) (rate({selected(counter, matchers)}[{RATE}]))"
