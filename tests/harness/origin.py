@@ -7,6 +7,7 @@ Endpoints (query parameters in milliseconds or bytes):
   /status?code=C              answers status C
   /redirect?to=PATH           302 to PATH
   /large?bytes=N              N bytes of body
+  /echo?header=H              the request's method and the value of its header H
 """
 
 import ssl
@@ -79,12 +80,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(number("code", 200), BODY)
         elif url.path == "/redirect":
             self._send(302, b"", {"Location": query.get("to", "/ok")})
+        elif url.path == "/echo":
+            seen = self.headers.get(query.get("header", ""), "")
+            self._send(200, f"{self.command} {seen}".encode())
         elif url.path == "/large":
             self._send(200, b"x" * number("bytes"))
         else:
             self._send(200, BODY, {"Last-Modified": "Wed, 21 Oct 2015 07:28:00 GMT"})
 
-    do_POST = do_GET
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.do_GET()
 
     def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(code)
