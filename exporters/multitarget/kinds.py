@@ -5,6 +5,7 @@ from exporters.collectors.mysql import MYSQL
 from exporters.collectors.postgres import POSTGRES
 from exporters.collectors.redis import REDIS
 from exporters.multitarget.base import ProberKind
+from exporters.probes.browser import BROWSER
 from exporters.probes.dns import DNS
 from exporters.probes.http import HTTP
 from exporters.probes.tcp import TCP
@@ -17,5 +18,6 @@ KINDS: tuple[ProberKind, ...] = (
     HTTP,
     TCP,
     DNS,
+    BROWSER,
 )
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}

@@ -1,0 +1,16 @@
+"""Real-browser probe names: page timings in seconds, weight in bytes, all gauges.
+
+The browser kind's up metric is blackbox_exporter's `probe_success` and its duration
+`probe_duration_seconds`, both defined once in `exporters.names.probe`.
+"""
+
+PROBE_BROWSER_TTFB_SECONDS = "probe_browser_ttfb_seconds"
+PROBE_BROWSER_DOM_CONTENT_LOADED_SECONDS = "probe_browser_dom_content_loaded_seconds"
+PROBE_BROWSER_LOAD_SECONDS = "probe_browser_load_seconds"
+PROBE_BROWSER_FIRST_CONTENTFUL_PAINT_SECONDS = "probe_browser_first_contentful_paint_seconds"
+PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS = "probe_browser_largest_contentful_paint_seconds"
+PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT = "probe_browser_cumulative_layout_shift"
+PROBE_BROWSER_TOTAL_BLOCKING_TIME_SECONDS = "probe_browser_total_blocking_time_seconds"
+PROBE_BROWSER_PAGE_BYTES = "probe_browser_page_bytes"
+PROBE_BROWSER_REQUESTS = "probe_browser_requests"
+PROBE_BROWSER_REFUSED_REQUESTS = "probe_browser_refused_requests"

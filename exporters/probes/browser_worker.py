@@ -1,0 +1,110 @@
+"""One headless Chromium per browser module, owned by one thread that runs an asyncio loop.
+
+Playwright's objects belong to the thread (sync API) or event loop (async API) that made them.
+So one daemon thread runs an event loop that alone starts, uses and stops Playwright and the
+browser; probe threads hand it coroutines and wait on the returned futures with their deadline.
+The browser starts at the first probe and again after it died or was found hung.
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from playwright.async_api import Browser, BrowserContext, Error, Playwright, async_playwright
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CLOSE_SECONDS = 5.0
+
+
+class BrowserWorker:
+    """Own the event-loop thread, the Playwright driver and the browser process."""
+
+    def __init__(self, executable: str) -> None:
+        self._executable = executable
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="browser", daemon=True
+        )
+        self._thread.start()
+        self._playwright: Playwright | None = None
+        self._starting: asyncio.Future[Browser] | None = None
+        self.launches = 0
+
+    def submit(self, work: Coroutine[Any, Any, T]) -> Future[T]:
+        """Run a coroutine on the browser's loop; cancelling the future cancels it."""
+        return asyncio.run_coroutine_threadsafe(work, self._loop)
+
+    async def browser(self) -> Browser:
+        """Return the running browser, launching it first if it is not running.
+
+        The launch is shielded: a probe that times out while Chromium starts does not abort
+        the start, so the next probe finds the browser ready.
+        """
+        if not self._running():
+            self._starting = asyncio.ensure_future(self._launch())
+        assert self._starting is not None
+        return await asyncio.shield(self._starting)
+
+    def _running(self) -> bool:
+        """Tell whether a launch is under way or gave a browser that is still connected."""
+        task = self._starting
+        if task is None:
+            return False
+        if not task.done():
+            return True
+        return not task.cancelled() and task.exception() is None and task.result().is_connected()
+
+    async def _launch(self) -> Browser:
+        if self._playwright is None:
+            self._playwright = await async_playwright().start()
+        browser = await self._playwright.chromium.launch(
+            executable_path=self._executable, headless=True
+        )
+        self.launches += 1
+        return browser
+
+    async def new_context(self, **options: Any) -> BrowserContext:
+        """Open a fresh context, relaunching the browser once if it died since the last probe."""
+        browser = await self.browser()
+        try:
+            return await browser.new_context(**options)
+        except Error:
+            if browser.is_connected():
+                raise
+            log.error("the browser died; starting it again")
+            return await (await self.browser()).new_context(**options)
+
+    async def close_context(self, context: BrowserContext) -> None:
+        """Close a probe's context; a browser that does not manage it within 5 s is restarted."""
+        try:
+            await asyncio.wait_for(context.close(), CLOSE_SECONDS)
+        except (TimeoutError, Error) as error:
+            log.error("browser did not close a page (%s); restarting it", type(error).__name__)
+            await self._stop()
+
+    async def _stop(self) -> None:
+        """Stop the browser; if it does not stop, stop the driver, which takes it down too."""
+        starting, self._starting = self._starting, None
+        playwright, self._playwright = self._playwright, None
+        try:
+            if starting is not None:
+                browser = await asyncio.wait_for(asyncio.shield(starting), CLOSE_SECONDS)
+                await asyncio.wait_for(browser.close(), CLOSE_SECONDS)
+        except (TimeoutError, Error):
+            log.error("browser did not stop within %.0fs; stopping its driver", CLOSE_SECONDS)
+        finally:
+            if playwright is not None:
+                await asyncio.wait_for(playwright.stop(), CLOSE_SECONDS)
+
+    def close(self) -> None:
+        """Stop the browser and the loop thread."""
+        try:
+            self.submit(self._stop()).result(timeout=3 * CLOSE_SECONDS)
+        except Exception as error:  # closing must not fail shutdown
+            log.error("could not stop the browser cleanly: %s", type(error).__name__)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=CLOSE_SECONDS)
