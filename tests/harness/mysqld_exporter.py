@@ -4,8 +4,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.harness.listening import serving
 from tests.harness.mariadb import MONITOR_USER, MariaDB
-from tests.harness.servers import Server, free_port, http_ok, require_binary
+from tests.harness.servers import require_binary
 
 
 @contextmanager
@@ -17,16 +18,8 @@ def running_mysqld_exporter(db: MariaDB, workdir: Path) -> Iterator[str]:
         f"host=127.0.0.1\nport={db.port}\n"
     )
     my_cnf.chmod(0o600)
-    port = free_port()
-    server = Server(
-        f"mysqld_exporter-{port}",
-        [require_binary("prometheus-mysqld-exporter"), f"--config.my-cnf={my_cnf}",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        workdir,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_ready(http_ok(f"{url}/metrics"))
+    binary = require_binary("prometheus-mysqld-exporter")
+    with serving("mysqld_exporter", lambda port: [
+        binary, f"--config.my-cnf={my_cnf}", f"--web.listen-address=127.0.0.1:{port}",
+    ], workdir) as url:
         yield url
-    finally:
-        server.stop()
