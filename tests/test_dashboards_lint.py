@@ -9,6 +9,7 @@ from typing import Any
 
 import promql_parser
 import pytest
+import yaml
 
 import bundle.names
 from alert_rules import system as system_alerts
@@ -201,3 +202,11 @@ def test_thresholds_start_from_a_base_step_and_ascend(name: str) -> None:
 def test_panel_titles_are_unique_within_a_dashboard(name: str) -> None:
     titles = [p["title"] for p in content_panels(BOARDS[name])]
     assert sorted(t for t in set(titles) if titles.count(t) > 1) == []
+
+
+def test_the_provisioning_provider_file_loads_a_folder_of_files() -> None:
+    provider = yaml.safe_load((ROOT / "dashboards" / "grafana-provider.yaml").read_text())
+    assert provider["apiVersion"] == 1
+    (entry,) = provider["providers"]
+    assert entry["type"] == "file"
+    assert entry["options"]["path"].startswith("/")
