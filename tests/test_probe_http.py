@@ -107,7 +107,11 @@ def test_dns_rcodes_and_transports() -> None:
             assert value(found, names.PROBE_SUCCESS) == 1, transport
             assert value(found, names.PROBE_DNS_ANSWER_RRS) == 1
         missing = {"query_name": "missing.test"}
-        assert value(probe("dns", target, missing), names.PROBE_SUCCESS) == 0
+        answered = probe("dns", target, missing)
+        assert value(answered, names.PROBE_SUCCESS) == 0
+        assert value(answered, names.PROBE_DNS_QUERY_SUCCEEDED) == 1
+        silent = probe("dns", "127.0.0.1:1", {**missing, "transport": "tcp"})
+        assert value(silent, names.PROBE_DNS_QUERY_SUCCEEDED) == 0
         assert value(probe("dns", target, {**missing, "valid_rcodes": ["NXDOMAIN"]}),
                      names.PROBE_SUCCESS) == 1
 

@@ -87,6 +87,7 @@ class DNSProber:
         """Send the query; report blackbox_exporter's dns families."""
         started = time.monotonic()
         result = ProbeResult()
+        result.set(names.PROBE_DNS_QUERY_SUCCEEDED, 0.0)
         phases = dict.fromkeys(names.DNS_PHASES, 0.0)
         try:
             error = self._query(target.address, started + timeout_seconds, result, phases)
@@ -95,7 +96,6 @@ class DNSProber:
         for phase, seconds in phases.items():
             result.set(names.PROBE_DNS_DURATION_SECONDS, seconds, {names.LABEL_PHASE: phase})
         result.set(names.PROBE_DNS_LOOKUP_TIME_SECONDS, phases["resolve"])
-        result.set(names.PROBE_DNS_QUERY_SUCCEEDED, float(error is None or "rcode" in error))
         self._log.report(target, error)
         result.success = error is None
         return result.families(time.monotonic() - started)
@@ -135,6 +135,7 @@ class DNSProber:
             else:
                 response = dns.query.udp(query, ip, timeout=timeout, port=port, sock=sock)
             phases["request"] = time.monotonic() - mark
+        result.set(names.PROBE_DNS_QUERY_SUCCEEDED, 1.0)  # an answer came back, whatever rcode
         result.set(names.PROBE_DNS_ANSWER_RRS, _count(response.answer))
         result.set(names.PROBE_DNS_AUTHORITY_RRS, _count(response.authority))
         result.set(names.PROBE_DNS_ADDITIONAL_RRS, _count(response.additional))
