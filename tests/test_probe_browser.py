@@ -1,5 +1,6 @@
 """The browser prober: a real headless Chromium against a local origin with known behaviour."""
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -146,18 +147,56 @@ def test_at_most_max_concurrent_pages_load_at_once(
     assert elapsed >= 2 * 0.5  # four 0.5 s pages, two at a time: two rounds at least
 
 
+def chromium_processes() -> list[psutil.Process]:
+    """Return the Chromium processes this test process started (through the driver)."""
+    return [child for child in psutil.Process(os.getpid()).children(recursive=True)
+            if "chrom" in child.name()]
+
+
 @pytest.mark.integration
 def test_browser_started_again_after_it_died(prober: BrowserProber, origin: PageOrigin) -> None:
     assert value(probe(prober, origin.page("before-kill")), probe_names.PROBE_SUCCESS) == 1
     launches = prober.launches
-    browsers = [child for child in psutil.Process(os.getpid()).children(recursive=True)
-                if "chrom" in child.name()]
+    browsers = chromium_processes()
     assert browsers
     for child in browsers:
-        child.kill()
+        with contextlib.suppress(psutil.NoSuchProcess):  # gone with the main process already
+            child.kill()
     psutil.wait_procs(browsers, timeout=10)
     assert value(probe(prober, origin.page("after-kill")), probe_names.PROBE_SUCCESS) == 1
     assert prober.launches == launches + 1
+
+
+@pytest.mark.integration
+def test_slow_start_and_hung_browser(origin: PageOrigin) -> None:
+    """A probe timing out during launch does not abort it; a frozen browser is replaced."""
+    others = {process.pid for process in chromium_processes()}  # the module's prober's
+    prober = BrowserProber(module("browser", {"settle_seconds": 0.1}))
+    frozen: list[psutil.Process] = []
+    try:
+        assert value(probe(prober, origin.page("early"), 0.3), probe_names.PROBE_SUCCESS) == 0
+        assert value(probe(prober, origin.page("launched")), probe_names.PROBE_SUCCESS) == 1
+        assert prober.launches == 1
+
+        frozen = [process for process in chromium_processes() if process.pid not in others]
+        assert frozen
+        for process in frozen:
+            process.suspend()
+        started = time.monotonic()
+        values = probe(prober, origin.page("frozen"), 3.0)
+        assert time.monotonic() - started < 3.0
+        assert value(values, probe_names.PROBE_SUCCESS) == 0
+        # the frozen browser cannot close the page: its driver is stopped and a new one starts
+        values = probe(prober, origin.page("replaced"), 30.0)
+        assert value(values, probe_names.PROBE_SUCCESS) == 1
+        assert prober.launches == 2
+        _gone, alive = psutil.wait_procs(frozen, timeout=5)
+        assert alive == []  # stopping the driver took the frozen browser down with it
+    finally:
+        for process in frozen:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        prober.close()
 
 
 @pytest.mark.integration

@@ -93,19 +93,23 @@ class BrowserProber:
 
     async def _load(self, url: str, secrets: list[str]) -> PageTimings:
         options = self._options
+        headers = {name: ref.read() for name, ref in options.headers}
+        secrets.extend(headers.values())
         async with self._slots:
-            headers = {name: ref.read() for name, ref in options.headers}
-            secrets.extend(headers.values())
-            context = await self._worker.new_context(
-                viewport={"width": options.viewport[0], "height": options.viewport[1]},
-                user_agent=options.user_agent or None,
-                extra_http_headers=headers,
-                ignore_https_errors=options.insecure_skip_verify,
-            )
             try:
-                return await measure(context, url, options)
-            finally:
-                await self._worker.close_context(context)
+                context = await self._worker.new_context(
+                    viewport={"width": options.viewport[0], "height": options.viewport[1]},
+                    user_agent=options.user_agent or None,
+                    extra_http_headers=headers,
+                    ignore_https_errors=options.insecure_skip_verify,
+                )
+                try:
+                    return await measure(context, url, options)
+                finally:
+                    await self._worker.close_context(context)
+            except asyncio.CancelledError:  # the probe timed out: is the browser hung?
+                await self._worker.check_responsive()
+                raise
 
     def close(self) -> None:
         """Stop the browser."""

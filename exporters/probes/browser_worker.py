@@ -68,14 +68,15 @@ class BrowserWorker:
         return browser
 
     async def new_context(self, **options: Any) -> BrowserContext:
-        """Open a fresh context, relaunching the browser once if it died since the last probe."""
+        """Open a fresh context, relaunching the browser once if it died or was stopped."""
         browser = await self.browser()
+        launch = self._starting
         try:
             return await browser.new_context(**options)
         except Error:
-            if browser.is_connected():
+            if browser.is_connected() and launch is self._starting:
                 raise
-            log.error("the browser died; starting it again")
+            log.error("the browser went away; starting it again")
             return await (await self.browser()).new_context(**options)
 
     async def close_context(self, context: BrowserContext) -> None:
@@ -84,6 +85,18 @@ class BrowserWorker:
             await asyncio.wait_for(context.close(), CLOSE_SECONDS)
         except (TimeoutError, Error) as error:
             log.error("browser did not close a page (%s); restarting it", type(error).__name__)
+            await self._stop()
+
+    async def check_responsive(self) -> None:
+        """Restart the browser if it cannot open and close a context within 5 s (it hangs)."""
+        task = self._starting
+        if task is None or not task.done() or not self._running():
+            return
+        try:
+            context = await asyncio.wait_for(task.result().new_context(), CLOSE_SECONDS)
+            await asyncio.wait_for(context.close(), CLOSE_SECONDS)
+        except (TimeoutError, Error) as error:
+            log.error("browser is not responding (%s); restarting it", type(error).__name__)
             await self._stop()
 
     async def _stop(self) -> None:
