@@ -57,6 +57,7 @@ demo-stop: ## stop everything `make demo` started (pid files in DEMO_DIR)
 bench: $(VENV)/.dev deps ## benchmarks against the Go peers; prints ratios
 	$(BIN)/python bench/system_exporter.py
 	$(BIN)/python bench/db_cache_exporters.py
+	$(BIN)/python bench/probes.py
 
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ Endpoints (query parameters in milliseconds or bytes):
   /echo?header=H              the request's method and the value of its header H
 """
 
+import socket
 import ssl
 import threading
 import time
@@ -101,13 +102,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _TLSServer(ThreadingHTTPServer):
+class _Server(ThreadingHTTPServer):
+    """Send each write at once (TCP_NODELAY): Nagle's wait for an ACK is no injected delay."""
+
+    def get_request(self) -> tuple[Any, Any]:
+        connection, address = self.socket.accept()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
+
+
+class _TLSServer(_Server):
     """TLS per connection; the handshake runs in the connection's thread, on its first read."""
 
     context: ssl.SSLContext
 
     def get_request(self) -> tuple[Any, Any]:
-        connection, address = self.socket.accept()
+        connection, address = super().get_request()
         return self.context.wrap_socket(
             connection, server_side=True, do_handshake_on_connect=False
         ), address
@@ -118,7 +128,7 @@ def running_origin(cert: tuple[Path, Path] | None = None) -> Iterator[Origin]:
     """Serve the origin on 127.0.0.1 (HTTPS with cert=(cert, key)); yield it."""
     server: ThreadingHTTPServer
     if cert is None:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", 0), _Handler)
         scheme = "http"
     else:
         server = _TLSServer(("127.0.0.1", 0), _Handler)
