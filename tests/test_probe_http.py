@@ -13,7 +13,7 @@ from exporters.names import probe as names
 from tests.harness.dns_responder import Zone, running_dns
 from tests.harness.exporter import running_exporter
 from tests.harness.origin import Origin, running_origin
-from tests.harness.probe_client import parse
+from tests.harness.probe_client import parse, probing_exporter, secret_file
 from tests.probe_helpers import module, probe, value
 
 pytestmark = pytest.mark.integration
@@ -128,3 +128,22 @@ def test_default_modules_work_without_a_config_file(origin: Origin, tmp_path: Pa
         assert ask("http_post_2xx", f"{origin.url}/ok") == 1
         assert ask("tcp_connect", origin.url.removeprefix("http://")) == 1
         assert ask("http_2xx", "http://127.0.0.1:1/") == 0
+
+
+def test_header_secrets_stay_out_of_answers_metrics_and_logs(
+    origin: Origin, tmp_path: Path
+) -> None:
+    secret = "Bearer s3cret-header-value"
+    modules = {"auth": {"prober": "http", "http": {
+        "headers": {"Authorization": secret_file(tmp_path, "token", secret)},
+        "fail_if_body_not_matches_regexp": ["never"],
+    }}}
+    targets = {"down": ("http://127.0.0.1:1/", "auth"),
+               "failing": (f"{origin.url}/echo?header=Authorization", "auth")}
+    with probing_exporter(tmp_path, modules, targets, "auth") as exporter:
+        answers = [exporter.probe(name)[0].text for name in targets]
+        metrics = requests.get(f"{exporter.url}/metrics", timeout=10).text
+        log = exporter.log()
+    assert all("probe_success 0.0" in answer for answer in answers)
+    assert "s3cret" not in "".join(answers) + metrics + log
+    assert "failing is down" in log  # the failure itself is logged, without the secret
