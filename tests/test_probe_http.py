@@ -147,3 +147,8 @@ def test_header_secrets_stay_out_of_answers_metrics_and_logs(
     assert all("probe_success 0.0" in answer for answer in answers)
     assert "s3cret" not in "".join(answers) + metrics + log
     assert "failing is down" in log  # the failure itself is logged, without the secret
+
+
+def test_a_redirect_loop_stops_after_ten_redirects(origin: Origin) -> None:
+    success, values = outcome(f"{origin.url}/loop")
+    assert (success, value(values, names.PROBE_HTTP_REDIRECTS)) == (0, 10)

@@ -88,8 +88,11 @@ class HTTPProber:
             location = hop.headers.get("location")
             if (
                 hop.error or options.no_follow_redirects or hop.status not in REDIRECT_STATUSES
-                or not location or len(hops) > MAX_REDIRECTS
+                or not location
             ):
+                break
+            if len(hops) > MAX_REDIRECTS:
+                hop.error = f"more than {MAX_REDIRECTS} redirects"
                 break
             url = urljoin(url, location)
             if hop.status == 303 or (hop.status in (301, 302) and method == "POST"):

@@ -6,6 +6,7 @@ Endpoints (query parameters in milliseconds or bytes):
   /chunks?count=K&gap_ms=N    headers at once, then K chunks each after an N ms pause (transfer)
   /status?code=C              answers status C
   /redirect?to=PATH           302 to PATH
+  /loop                       302 to itself
   /large?bytes=N              N bytes of body
   /echo?header=H              the request's method and the value of its header H
 """
@@ -79,6 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.applied.append(time.perf_counter() - started)  # type: ignore[attr-defined]
         elif url.path == "/status":
             self._send(number("code", 200), BODY)
+        elif url.path == "/loop":
+            self._send(302, b"", {"Location": "/loop"})
         elif url.path == "/redirect":
             self._send(302, b"", {"Location": query.get("to", "/ok")})
         elif url.path == "/echo":
