@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from exporters.names import probe as names
+from exporters.probes import guard
+from exporters.probes.guard import AddressGuard, GuardSettings
 from tests.harness.delay_servers import DelayServers, RemoteRecords, running_delay_servers
 from tests.harness.tls import self_signed_certificate
 from tests.probe_helpers import phase, probe, value
@@ -118,6 +120,27 @@ def test_dns_request_phase_reflects_the_resolvers_delay(servers: DelayServers) -
         return lambda: beyond_hold(measure, servers.recorder(resolver), delay)
 
     error = paired_error(request("slow_dns", DNS_DELAY), request("fast_dns", 0.0))
+    assert abs(error) <= TOLERANCE
+
+
+def test_http_resolve_phase_reflects_the_configured_resolvers_delay(
+    servers: DelayServers,
+) -> None:
+    port = servers.origin.rsplit(":", 1)[1]
+    ip4_only = {"preferred_ip_protocol": "ip4", "ip_protocol_fallback": False}  # one A query
+
+    def resolve(resolver: str, delay: float) -> Callable[[], float]:
+        def measure() -> float:
+            guard.install(AddressGuard(GuardSettings(resolver=("127.0.0.1", getattr(
+                servers, resolver)))))
+            return http_phase(f"http://origin.test:{port}/ok", "resolve", ip4_only)
+
+        return lambda: beyond_hold(measure, servers.recorder(resolver), delay)
+
+    try:
+        error = paired_error(resolve("slow_dns", DNS_DELAY), resolve("fast_dns", 0.0))
+    finally:
+        guard.install(AddressGuard())
     assert abs(error) <= TOLERANCE
 
 

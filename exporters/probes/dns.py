@@ -109,7 +109,9 @@ class DNSProber:
         options = self._options
         host, port = guard.dns_endpoint(address)
         mark = time.monotonic()
-        addresses = options.ip_protocol.order(guard.active().resolve(host, port))
+        addresses = options.ip_protocol.order(
+            guard.active().resolve(host, port, versions=options.ip_protocol.versions())
+        )
         phases["resolve"] = time.monotonic() - mark
         if not addresses:
             return f"{host} has no address of the allowed IP protocol"

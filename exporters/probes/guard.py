@@ -32,6 +32,8 @@ BUILT_IN_REFUSALS: tuple[tuple[IPNetwork, str], ...] = (
     (ipaddress.ip_network("fe80::/10"), "a link-local address"),
 )
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?._-]+$")
+FAMILIES: dict[tuple[int, ...], int] = {(4,): socket.AF_INET, (6,): socket.AF_INET6}
+RECORD_TYPES = {4: "A", 6: "AAAA"}
 
 
 @dataclass(frozen=True)
@@ -130,16 +132,19 @@ class AddressGuard:
             return f"{where} is not in probe_guard.allow"
         return None
 
-    def resolve(self, host: str, port: int, timeout: float = 5.0) -> list[str]:
-        """Return host's addresses from the configured resolver, else the system's."""
+    def resolve(
+        self, host: str, port: int, timeout: float = 5.0, versions: tuple[int, ...] = (4, 6)
+    ) -> list[str]:
+        """Return host's addresses of these IP versions (configured resolver, else the system's)."""
         try:
             return [str(ipaddress.ip_address(host))]
         except ValueError:
             pass
         if self.settings.resolver is None:
-            infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM)
+            family = FAMILIES.get(versions, socket.AF_UNSPEC)
+            infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
             return list(dict.fromkeys(str(info[4][0]) for info in infos))
-        return _ask_resolver(self.settings.resolver, host, timeout)
+        return _ask_resolver(self.settings.resolver, host, timeout, versions)
 
     def check_host(self, host: str, port: int) -> str | None:
         """Resolve host and check every address it has; a failed lookup is not a refusal."""
@@ -192,10 +197,12 @@ def _is_local(address: IPAddress) -> bool:
         return False
 
 
-def _ask_resolver(resolver: tuple[str, int], host: str, timeout: float) -> list[str]:
-    """Ask one DNS server for host's A and AAAA records over UDP."""
+def _ask_resolver(
+    resolver: tuple[str, int], host: str, timeout: float, versions: tuple[int, ...]
+) -> list[str]:
+    """Ask one DNS server for host's A and/or AAAA records over UDP, one after the other."""
     addresses: list[str] = []
-    for record in ("A", "AAAA"):
+    for record in (RECORD_TYPES[version] for version in versions):
         query = dns.message.make_query(host, record)
         try:
             answer = dns.query.udp(query, resolver[0], timeout=timeout, port=resolver[1])
@@ -205,7 +212,7 @@ def _ask_resolver(resolver: tuple[str, int], host: str, timeout: float) -> list[
             item.address for rrset in answer.answer if rrset.rdtype in (1, 28) for item in rrset
         ]
     if not addresses:
-        raise OSError(f"{host}: no A or AAAA record")
+        raise OSError(f"{host}: no {' or '.join(RECORD_TYPES[v] for v in versions)} record")
     return addresses
 
 

@@ -201,7 +201,10 @@ class HTTPProber:
         host, port = guard.url_endpoint(url)
         started = time.monotonic()
         try:
-            addresses = self._options.ip_protocol.order(guard.active().resolve(host, port, timeout))
+            protocol = self._options.ip_protocol
+            addresses = protocol.order(
+                guard.active().resolve(host, port, timeout, protocol.versions())
+            )
         except OSError as error:
             hop.error = f"resolving {host}: {error}"
             return ""

@@ -19,6 +19,11 @@ class IPProtocol:
     preferred: str = "ip6"
     fallback: bool = True
 
+    def versions(self) -> tuple[int, ...]:
+        """Return the IP versions to resolve: both when falling back, else the preferred one."""
+        preferred = 6 if self.preferred == "ip6" else 4
+        return (preferred, 10 - preferred) if self.fallback else (preferred,)
+
     def order(self, addresses: list[str]) -> list[str]:
         """Return the addresses to try: the preferred family first, the other only as fallback."""
         wanted = [ip for ip in addresses if (":" in ip) == (self.preferred == "ip6")]

@@ -129,7 +129,7 @@ def connect(
 ) -> socket.socket:
     """Resolve host, check each address with the guard, connect to the first that answers."""
     started = time.monotonic()
-    addresses = protocol.order(guard.active().resolve(host, port))
+    addresses = protocol.order(guard.active().resolve(host, port, versions=protocol.versions()))
     result.set(names.PROBE_DNS_LOOKUP_TIME_SECONDS, time.monotonic() - started)
     if not addresses:
         raise OSError(f"{host} has no address of the allowed IP protocol")
