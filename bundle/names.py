@@ -68,6 +68,11 @@ INSTANCE_MOUNTPOINT_INODE_EXHAUSTION = (
 INSTANCE_MEMORY_EXHAUSTION = "instance:node_memory_available:exhaustion_seconds"
 INSTANCE_FILEFD_EXHAUSTION = "instance:node_filefd_available:exhaustion_seconds"
 
+# --- cost: hourly cost rates of perfsight.yaml's `costs:` turned into series -----------------
+INSTANCE_COST_PER_HOUR = "instance:perfsight_cost_per_hour:sum"
+FLEET_COST_PER_HOUR = "fleet:perfsight_cost_per_hour:sum"
+SERVICE_COST_PER_HOUR = "service:perfsight_cost_per_hour:spec"
+
 # --- databases: golden signals and capacity, per instance -----------------------------------
 INSTANCE_PG_CONNECTIONS = "instance:pg_stat_database_numbackends:sum"
 INSTANCE_PG_CONNECTIONS_UTILISATION = "instance:pg_connections:ratio"

@@ -14,6 +14,7 @@ from bundle.artifacts import Artifact
 from recording_rules import anomaly as anomaly_records
 from recording_rules import caches as cache_records
 from recording_rules import capacity as capacity_records
+from recording_rules import costs as cost_records
 from recording_rules import databases as database_records
 from recording_rules import slo as slo_records
 from recording_rules import use as use_records
@@ -22,6 +23,7 @@ RULE_GENERATORS = (
     use_records.generate,
     slo_records.generate,
     capacity_records.generate,
+    cost_records.generate,
     anomaly_records.generate,
     database_records.generate,
     cache_records.generate,

@@ -10,6 +10,7 @@ from bundle.spec_model import (
     AlertOverride,
     Anomaly,
     Capacity,
+    Costs,
     Dependency,
     LatencySli,
     Links,
@@ -24,8 +25,8 @@ from bundle.spec_model import (
 from exporters.errors import ConfigError
 
 __all__ = [
-    "AlertOverride", "Anomaly", "Capacity", "Dependency", "LatencySli", "Links", "ProbeSli",
-    "RatioSli", "Receivers", "Service", "Sli", "Slo", "Spec", "load_spec", "parse_spec",
+    "AlertOverride", "Anomaly", "Capacity", "Costs", "Dependency", "LatencySli", "Links",
+    "ProbeSli", "RatioSli", "Receivers", "Service", "Sli", "Slo", "Spec", "load_spec", "parse_spec",
     "spec_of",
 ]
 
@@ -46,7 +47,7 @@ def parse_spec(data: Any, source: str = "perfsight.yaml") -> Spec:
     check = SpecValidator()
     top = check.mapping(data, "", {
         "links", "selectors", "services", "dependencies", "slos", "alerts", "capacity",
-        "anomaly", "alertmanager",
+        "costs", "anomaly", "alertmanager",
     })
     dependencies = check.dependencies(top.get("dependencies"))
     services = check.services(top.get("services"), {d.name for d in dependencies})
@@ -58,6 +59,7 @@ def parse_spec(data: Any, source: str = "perfsight.yaml") -> Spec:
         slos=check.slos(top.get("slos"), {s.name for s in services}),
         alerts=check.alerts(top.get("alerts")),
         capacity=check.capacity(top.get("capacity")),
+        costs=check.costs(top.get("costs"), {s.name for s in services}),
         anomaly=check.anomaly(top.get("anomaly")),
         receivers=check.receivers(top.get("alertmanager")),
     )

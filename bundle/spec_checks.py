@@ -1,5 +1,6 @@
 """Validation of perfsight.yaml's sections: every problem recorded with its path."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,6 +22,7 @@ from bundle.spec_model import (
     AlertOverride,
     Anomaly,
     Capacity,
+    Costs,
     Dependency,
     LatencySli,
     Links,
@@ -319,6 +321,36 @@ class SpecValidator(Validator):
                 resource: self.duration(horizons.get(resource), f"capacity.horizons.{resource}",
                                         DEFAULT_HORIZONS[resource], 3600, 365 * 86400)
                 for resource in CAPACITY_RESOURCES
+            },
+        )
+
+    def costs(self, value: Any, services: set[str]) -> Costs:
+        """Return the hourly cost rates; service costs must name declared services."""
+        section = self.mapping(value, "costs", {
+            "currency", "instance_hourly", "cpu_core_hourly", "memory_gib_hourly", "services",
+        })
+        currency = self.string(section.get("currency"), "costs.currency", "USD")
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            self.problems.append(f"costs.currency: must be an ISO 4217 code like USD, got "
+                                 f"{currency!r}")
+
+        def rate(value: Any, path: str) -> float:
+            return self.number(value, path, 0.0, lambda v: v >= 0, "must be a number ≥ 0")
+
+        per_service = section.get("services") or {}
+        if not isinstance(per_service, Mapping):
+            self.problems.append("costs.services: must be a mapping of service name to cost")
+            per_service = {}
+        for name in sorted(set(per_service) - services, key=str):
+            self.problems.append(f"costs.services.{name}: not a service declared under services")
+        return Costs(
+            currency=currency,
+            instance_hourly=rate(section.get("instance_hourly"), "costs.instance_hourly"),
+            cpu_core_hourly=rate(section.get("cpu_core_hourly"), "costs.cpu_core_hourly"),
+            memory_gib_hourly=rate(section.get("memory_gib_hourly"), "costs.memory_gib_hourly"),
+            services={
+                name: rate(per_service[name], f"costs.services.{name}")
+                for name in sorted(per_service) if name in services
             },
         )
 

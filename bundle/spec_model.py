@@ -107,6 +107,17 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class Costs:
+    """Hourly cost rates: per host, per CPU core, per GiB of memory, and fixed per service."""
+
+    currency: str = "USD"
+    instance_hourly: float = 0.0
+    cpu_core_hourly: float = 0.0
+    memory_gib_hourly: float = 0.0
+    services: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Anomaly:
     """Z-score band width and the traffic below which anomalies are not alerted."""
 
@@ -133,6 +144,7 @@ class Spec:
     slos: tuple[Slo, ...] = ()
     alerts: Mapping[str, AlertOverride] = field(default_factory=dict)
     capacity: Capacity = field(default_factory=Capacity)
+    costs: Costs = field(default_factory=Costs)
     anomaly: Anomaly = field(default_factory=Anomaly)
     receivers: Receivers = field(default_factory=Receivers)
 

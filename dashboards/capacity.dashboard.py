@@ -13,12 +13,18 @@ from dashboards.style import (
     Row,
     Threshold,
     bargauge,
+    stat,
     table,
     timeseries,
 )
 from exporters import names as n
 
-CAPACITY = spec_of(Path(__file__).resolve().parent.parent).capacity
+SPEC = spec_of(Path(__file__).resolve().parent.parent)
+CAPACITY = SPEC.capacity
+# Grafana's currency units for the common ISO codes; others are shown as plain numbers
+CURRENCY_UNIT = {code: f"currency{code}" for code in ("USD", "EUR", "GBP", "JPY", "CHF")}.get(
+    SPEC.costs.currency, "short")
+HOURS_PER_MONTH = 730
 LOOKBACK = format_duration(CAPACITY.lookback_seconds)
 AVAIL = f"{n.NODE_FILESYSTEM_AVAIL_BYTES}{{{FILESYSTEMS}}}"
 SIZE = f"{n.NODE_FILESYSTEM_SIZE_BYTES}{{{FILESYSTEMS}}}"
@@ -102,11 +108,25 @@ headroom = Row(
                      f"{CAPACITY.horizons['memory']})", "{{instance}} projected"), width=8),
 )
 
+cost = Row(
+    f"Cost ({SPEC.costs.currency})",
+    stat("Fleet cost per month", "The hourly cost of every instance (perfsight.yaml's `costs` "
+         f"rates) times {HOURS_PER_MONTH} hours.", CURRENCY_UNIT,
+         Query(f"{rn.FLEET_COST_PER_HOUR} * {HOURS_PER_MONTH}", "fleet"), width=4),
+    bargauge("Cost per instance per hour", "Host rate + cores x core rate + GiB of memory x "
+             "memory rate, from the spec's cost rates; the most expensive first.", CURRENCY_UNIT,
+             Query(f"topk(10, {rn.INSTANCE_COST_PER_HOUR}{{{HOSTS}}})", "{{instance}}"),
+             width=10),
+    bargauge("Cost per service per hour", "The fixed hourly cost the spec attributes to each "
+             "service.", CURRENCY_UNIT,
+             Query(rn.SERVICE_COST_PER_HOUR, "{{service}}"), width=10),
+)
+
 dashboard = Dashboard(
     uid=rn.DASHBOARD_CAPACITY,
     title="perfsight / Capacity planning",
     description="When each finite resource runs out at its current trend, how good the "
                 "forecasts were, and how much headroom is left.",
     tags=("capacity",),
-    rows=(runway, forecast, headroom),
+    rows=(runway, forecast, headroom, cost),
 )
