@@ -1,4 +1,4 @@
-"""Synthetic probe alerts: failing from several locations, slow p95, certificate expiry."""
+"""Synthetic probe alerts: failing from several locations, slow p95, certificates, browser LCP."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,22 +8,28 @@ from bundle import names as rn
 from bundle.artifacts import Artifact, render_yaml
 from bundle.promql import number, select
 from bundle.spec import Spec, spec_of
+from exporters.names import browser as br
+from exporters.names import multitarget as mt
 from exporters.names import probe as pr
 
 PATH = "alert_rules/generated/probes.yaml"
-TARGET = f"{rn.LABEL_INSTANCE}, {rn.LABEL_JOB}"
+TARGET = f"{rn.LABEL_JOB}, {mt.LABEL_TARGET}"
 SLOW_WINDOW = "10m"
+LCP_WINDOW = "15m"
+FROM_LOCATION = f"{{{{ with $labels.{pr.LABEL_LOCATION} }}}}from {{{{ . }}}} {{{{ end }}}}"
 
 PROBE_FAILING = Alert(
     name=rn.ALERT_PROBE_FAILING, severity="critical", for_="3m", threshold=2,
     threshold_meaning="locations that must fail (fewer if fewer probe it)",
-    summary="{{ $labels.instance }} fails its probes",
-    description="{{ $labels.instance }} fails its probes from {{ $value }} locations.",
+    summary="{{ $labels.target }} fails its probes",
+    description="{{ $labels.target }} fails its probes from {{ $value }} locations.",
     dashboard=rn.DASHBOARD_PROBES,
     runbook=Runbook(
-        meaning="`probe_success` is 0 for the target from at least the threshold number of "
+        meaning="The last probe of the target failed from at least the threshold number of "
                 "locations (from every location when fewer probe it), so one flaky vantage "
-                "point does not page.",
+                "point does not page: scheduled probes by their `location` label "
+                "(`perfsight_probe_scheduled_last_success`), `/probe` targets by `probe_success` "
+                "per scrape job and location.",
         impact="Users cannot reach the target (or its check, e.g. a status code or body "
                "regex, fails).",
         diagnose="Probes dashboard: which phase fails (DNS, connect, TLS, HTTP status); "
@@ -35,19 +41,43 @@ PROBE_FAILING = Alert(
 PROBE_SLOW = Alert(
     name=rn.ALERT_PROBE_SLOW, severity="warning", for_="10m", threshold=2,
     threshold_meaning=f"p95 probe duration over {SLOW_WINDOW}, seconds",
-    summary="{{ $labels.instance }} responds slowly to probes",
-    description=f"The p95 probe duration of {{{{ $labels.instance }}}} over {SLOW_WINDOW} is "
-                f"{{{{ $value | humanizeDuration }}}}.",
+    summary="{{ $labels.target }} responds slowly to probes",
+    description=f"The p95 probe duration of {{{{ $labels.target }}}} {FROM_LOCATION}over "
+                f"{SLOW_WINDOW} is {{{{ $value | humanizeDuration }}}}.",
     dashboard=rn.DASHBOARD_PROBES,
     runbook=Runbook(
         meaning=f"The 95th percentile of probe durations over {SLOW_WINDOW} is above the "
-                f"threshold: from perfsight's scheduled-probe histogram, or over time from "
-                f"blackbox-style `probe_duration_seconds`.",
+                f"threshold, per target and location: for scheduled probes from the "
+                f"histogram `perfsight_probe_scheduled_duration_seconds` (every run counted); "
+                f"for `/probe` targets (blackbox_exporter style, one probe per scrape) from "
+                f"the {SLOW_WINDOW} of `probe_duration_seconds` samples, i.e. the scraped "
+                f"probes themselves.",
         impact="Users see slow pages or API calls.",
         diagnose="Probes dashboard: the slow phase (`probe_http_duration_seconds{phase}`: "
-                 "resolve, connect, tls, processing, transfer); Response times dashboard for "
-                 "the service behind it.",
+                 "resolve, connect, tls, processing, transfer) and the per-location p95; "
+                 "Response times dashboard for the service behind it.",
         mitigate="Fix the slow phase: DNS, network path, TLS termination, or the backend.",
+    ),
+)
+BROWSER_LCP = Alert(
+    name=rn.ALERT_BROWSER_LCP, severity="warning", for_="10m", threshold=2.5,
+    threshold_meaning=f"p75 Largest Contentful Paint over {LCP_WINDOW}, seconds (Core Web "
+                      f"Vitals: good up to 2.5)",
+    summary="{{ $labels.target }} paints its largest content slowly",
+    description=f"The p75 Largest Contentful Paint of {{{{ $labels.target }}}} "
+                f"{FROM_LOCATION}over {LCP_WINDOW} is {{{{ $value | humanizeDuration }}}}.",
+    dashboard=rn.DASHBOARD_PROBES,
+    runbook=Runbook(
+        meaning=f"The 75th percentile (the Core Web Vitals assessment point) of the browser "
+                f"probe's `probe_browser_largest_contentful_paint_seconds` over {LCP_WINDOW} "
+                f"is above the threshold; Core Web Vitals rate an LCP up to 2.5 s good, "
+                f"above 4 s poor.",
+        impact="Users wait for the page's main content: worse engagement and search ranking.",
+        diagnose="Probes dashboard, Browser vitals row: did TTFB grow (server, network), FCP "
+                 "(render-blocking CSS/JS), or only LCP (a heavy hero image, late-loaded "
+                 "content)? Page weight and request count show a grown page.",
+        mitigate="Roll back the change that made the page heavier; speed up the backend "
+                 "(TTFB); preload and compress the largest element; defer blocking scripts.",
     ),
 )
 PROBE_CERT_EXPIRY = Alert(
@@ -66,24 +96,49 @@ PROBE_CERT_EXPIRY = Alert(
         mitigate="Renew and deploy the certificate; fix automated renewal.",
     ),
 )
-ALERTS = (PROBE_FAILING, PROBE_SLOW, PROBE_CERT_EXPIRY)
+ALERTS = (PROBE_FAILING, PROBE_SLOW, PROBE_CERT_EXPIRY, BROWSER_LCP)
+
+
+def scheduled(spec: Spec, metric: str, window: str = "") -> str:
+    """Return a scheduled-probe series (or its rate) from the host or the probe exporters."""
+    selected = [select(metric, spec.selectors[key]) for key in ("host", "probe")]
+    if window:
+        return " or ".join(f"rate({s}[{window}])" for s in selected)
+    return " or ".join(selected)
+
+
+def as_target(expr: str) -> str:
+    """Return a `/probe` series with its `instance` (the probed URL) copied into `target`."""
+    return f'label_replace({expr}, "{mt.LABEL_TARGET}", "$1", "{rn.LABEL_INSTANCE}", "(.+)")'
+
+
+def failing(success: str, by: str, threshold: float) -> str:
+    """Return targets whose last probe failed from the threshold number of locations."""
+    return (f"count by ({by}) ({success} == 0) >= on ({by}) "
+            f"clamp_max(count by ({by}) ({success}), {number(threshold)})")
 
 
 def probe_rules(spec: Spec) -> list[AlertRule]:
-    """Return the probe alert rules for the spec's probe selector."""
+    """Return the probe alert rules: scheduled probes' series and `/probe` targets'."""
     sel = spec.selectors["probe"]
-    success = select(pr.PROBE_SUCCESS, sel)
-    buckets = select(f"{pr.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_bucket", sel)
+    last_success = f"({scheduled(spec, pr.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS)})"
+    buckets = scheduled(spec, f"{pr.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_bucket",
+                        SLOW_WINDOW)
+    per_location = f"{rn.LABEL_LE}, {TARGET}, {pr.LABEL_LOCATION}"
+    success = as_target(select(pr.PROBE_SUCCESS, sel))
+    lcp = select(br.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS, sel)
     return [
-        AlertRule(PROBE_FAILING, lambda t: (
-            f"count by ({TARGET}) ({success} == 0) >= on ({TARGET}) "
-            f"clamp_max(count by ({TARGET}) ({success}), {number(t)})")),
+        AlertRule(PROBE_FAILING, lambda t: failing(last_success, TARGET, t)),
+        AlertRule(PROBE_FAILING, lambda t: failing(success, TARGET, t)),
         AlertRule(PROBE_SLOW, lambda t: (
-            f"histogram_quantile(0.95, rate({buckets}[{SLOW_WINDOW}])) > {number(t)} or "
+            f"histogram_quantile(0.95, sum by ({per_location}) ({buckets})) > {number(t)}")),
+        AlertRule(PROBE_SLOW, lambda t: as_target(
             f"quantile_over_time(0.95, {select(pr.PROBE_DURATION_SECONDS, sel)}[{SLOW_WINDOW}])"
-            f" > {number(t)}")),
+        ) + f" > {number(t)}"),
         AlertRule(PROBE_CERT_EXPIRY, lambda t: (
             f"{select(pr.PROBE_SSL_EARLIEST_CERT_EXPIRY, sel)} - time() < {number(t)}")),
+        AlertRule(BROWSER_LCP, lambda t: as_target(
+            f"quantile_over_time(0.75, {lcp}[{LCP_WINDOW}])") + f" > {number(t)}"),
     ]
 
 
