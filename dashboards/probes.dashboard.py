@@ -1,4 +1,4 @@
-"""Synthetic probes and geography: success, phases, per-location latency, map, certificates."""
+"""Synthetic probes and geography: phases, latency by location, map, certs, browser vitals."""
 
 from alert_rules import probes as alerts
 from bundle import names as rn
@@ -6,6 +6,7 @@ from dashboards.selectors import HOSTS, per_second, selected
 from dashboards.style import (
     INSTANCE,
     JOB,
+    ORANGE,
     RATE,
     RED,
     Dashboard,
@@ -20,6 +21,7 @@ from dashboards.style import (
     timeseries,
 )
 from dashboards.thresholds import alert_line, alert_threshold
+from exporters.names import browser as bw
 from exporters.names import probe as pb
 
 LOCATION = Variable("location", "Location", pb.PERFSIGHT_PROBE_SCHEDULED_RUNS_TOTAL)
@@ -91,13 +93,52 @@ certificates = Row(
                Query(f"{pb.PROBE_DURATION_SECONDS}{{{HOSTS}}}", "{{instance}}"), width=6),
 )
 
+
+
+def per_page(metric: str, legend: str = "{{instance}}") -> Query:
+    """Return a browser probe's last value per probed page."""
+    return Query(f"avg by (instance) ({selected(metric)})", legend)
+
+
+# Core Web Vitals' "needs improvement" and "poor" bounds (web.dev), and Lighthouse's for TBT
+CLS_BOUNDS = (Threshold(0.1, ORANGE), Threshold(0.25, RED))
+TBT_BOUNDS = (Threshold(0.2, ORANGE), Threshold(0.6, RED))
+
+vitals = Row(
+    "Browser vitals",
+    timeseries("Page milestones", "Seconds from navigation start to the first byte (TTFB), "
+               "the first contentful paint (FCP) and the largest contentful paint (LCP) of "
+               "each browser-probed page; dashed: where the LCP alert fires (Core Web Vitals: "
+               "good up to 2.5 s).", "s",
+               per_page(bw.PROBE_BROWSER_TTFB_SECONDS, "{{instance}} TTFB"),
+               per_page(bw.PROBE_BROWSER_FIRST_CONTENTFUL_PAINT_SECONDS, "{{instance}} FCP"),
+               per_page(bw.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS, "{{instance}} LCP"),
+               thresholds=[alert_line(alerts.BROWSER_LCP)], width=12),
+    timeseries("Cumulative layout shift", "Layout shift score of each page (Core Web Vitals: "
+               "good up to 0.1, poor above 0.25).", "none",
+               per_page(bw.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT), thresholds=CLS_BOUNDS,
+               minimum=0, width=6),
+    timeseries("Total blocking time", "Seconds the main thread was blocked beyond 50 ms per "
+               "long task between FCP and the end of the load (good up to 0.2 s, poor above "
+               "0.6 s).", "s", per_page(bw.PROBE_BROWSER_TOTAL_BLOCKING_TIME_SECONDS),
+               thresholds=TBT_BOUNDS, minimum=0, width=6),
+    timeseries("Page weight", "Bytes of every response the page loaded, as received.", "bytes",
+               per_page(bw.PROBE_BROWSER_PAGE_BYTES), minimum=0, width=12),
+    timeseries("Requests per page", "Requests the page made (document included), and those "
+               "the address guard refused.", "none",
+               per_page(bw.PROBE_BROWSER_REQUESTS, "{{instance}} requests"),
+               per_page(bw.PROBE_BROWSER_REFUSED_REQUESTS, "{{instance}} refused"),
+               minimum=0, width=12),
+)
+
 dashboard = Dashboard(
     uid=rn.DASHBOARD_PROBES,
     title="perfsight / Synthetic probes",
     description="Synthetic HTTP/TCP/DNS probes (perfsight's probers or blackbox_exporter): "
                 "success, phase breakdown, latency per location, a map by location, "
-                "certificate expiry.",
+                "certificate expiry; browser probes' vitals (TTFB, FCP, LCP, CLS, TBT, page "
+                "weight, requests).",
     tags=("probes", "synthetic"),
     variables=(JOB, INSTANCE, LOCATION),
-    rows=(availability, latency, certificates),
+    rows=(availability, latency, certificates, vitals),
 )

@@ -35,6 +35,7 @@ from tests.harness.mariadb import MONITOR_USER, MariaDB, running_mariadb
 from tests.harness.memcached import Memcached, running_memcached
 from tests.harness.mysqld_exporter import running_mysqld_exporter
 from tests.harness.node_exporter import running_node_exporter
+from tests.harness.page_origin import running_page_origin
 from tests.harness.postgres import Postgres, running_postgres
 from tests.harness.postgres_exporter import running_postgres_exporter
 from tests.harness.probe_client import secret_file
@@ -50,8 +51,10 @@ pytestmark = pytest.mark.integration
 # job names as the spec's selectors expect them
 PERFSIGHT_JOB, SERVICE_JOB, PROBE_JOB = "perfsight", "checkout", "probe"
 POSTGRES_JOB, MYSQL_JOB, REDIS_JOB, MEMCACHED_JOB = "postgres", "mysql", "redis", "memcached"
+# a headless Chromium load of a local test page, every 5 s (not every second: Chromium is heavy)
+BROWSER_JOB, BROWSER_INTERVAL = "browser", "5s"
 PERFSIGHT_JOBS = "|".join((PERFSIGHT_JOB, SERVICE_JOB, PROBE_JOB, POSTGRES_JOB, MYSQL_JOB,
-                           REDIS_JOB, MEMCACHED_JOB))
+                           REDIS_JOB, MEMCACHED_JOB, BROWSER_JOB))
 # the Go exporters perfsight is compatible with
 NODE_JOB, POSTGRES_EXPORTER_JOB = "node", "postgres_exporter"
 MYSQLD_EXPORTER_JOB, REDIS_EXPORTER_JOB = "mysqld_exporter", "redis_exporter"
@@ -166,6 +169,7 @@ def exporter_config(workdir: Path, servers: Servers) -> Path:
                          password=secret_file(workdir, "my", servers.db.monitor_password)),
             "rd": module("redis"),
             "mc": module("memcached"),
+            "web": module("browser", settle_seconds=0.2),
         },
         "targets": [
             {"name": "pg", "address": servers.pg.address, "module": "pg"},
@@ -229,6 +233,10 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
         enter(traffic(servers))
         exporter = enter(running_exporter(workdir,
                                           f"--config.file={exporter_config(workdir, servers)}"))
+        # a page with an image (LCP), a layout shift (CLS) and a 100 ms long task (TBT)
+        page = f"{enter(running_page_origin()).url}/page?id=dashboards&shift=1&block_ms=100"
+        browser = {**probe_job(BROWSER_JOB, exporter, page, "web"),
+                   "scrape_interval": BROWSER_INTERVAL, "scrape_timeout": BROWSER_INTERVAL}
         scrapes = [
             static(PERFSIGHT_JOB, exporter),
             *(probe_job(job, exporter, target, module) for job, target, module in (
@@ -241,6 +249,7 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
             static(REDIS_EXPORTER_JOB, enter(running_redis_exporter(servers.redis, workdir))),
             probe_job(BLACKBOX_EXPORTER_JOB, enter(running_blackbox_exporter(workdir)),
                       f"{servers.service}/", "http_2xx"),
+            browser,
         ]
         (workdir / "spec").mkdir()
         rules = (generate_variant(workdir / "spec", {}).rule_files
@@ -248,7 +257,9 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
         prometheus = enter(running_prometheus(workdir, scrapes, rule_files=rules))
         victoria = enter(running_victoria_metrics(workdir, scrapes))
         prometheus.wait_for_healthy_targets(len(scrapes))
-        enough = f"count(count_over_time(up[1m]) >= 6) == {len(scrapes)}"  # 4s rate windows
+        # 4s rate windows; the browser job's gauges need no rate, its panels are polled below
+        enough = (f'count(count_over_time(up{{job!="{BROWSER_JOB}"}}[1m]) >= 6) == '
+                  f"{len(scrapes) - 1}")
         wait_until(lambda: bool(prometheus.query(enough)), DATA_TIMEOUT, "six scrapes each")
         yield Backends(prometheus, victoria)
 
