@@ -27,6 +27,9 @@ OTEL_STATUS_LABEL = "http_response_status_code"
 CLASSIC_HTTP_DURATION = "http_request_duration_seconds"
 CLASSIC_HTTP_REQUESTS_TOTAL = "http_requests_total"
 CLASSIC_STATUS_LABEL = "code"
+# route label of each convention (the classic one is prometheus_client's and promhttp's)
+CLASSIC_ROUTE_LABEL = "handler"
+OTEL_ROUTE_LABEL = "http_route"
 UP = "up"
 
 # --- dashboards (uids are owned by the dashboards generator; linked from every alert) -------
@@ -94,6 +97,11 @@ INSTANCE_REDIS_MEMORY_EXHAUSTION = "instance:redis_memory_available:exhaustion_s
 INSTANCE_REDIS_HIT = "instance:redis_keyspace_hits:ratio_rate5m"
 INSTANCE_MEMCACHED_HIT = "instance:memcached_commands_get_hits:ratio_rate5m"
 INSTANCE_MEMCACHED_GETS = "instance:memcached_commands_get:rate5m"
+
+# --- RED per service (label: service), from the request metrics its SLO presets name -------
+SERVICE_REQUESTS_RATE5M = "service:http_requests:rate5m"
+SERVICE_ERRORS_RATIO_RATE5M = "service:http_requests_errors:ratio_rate5m"
+SERVICE_LATENCY_P95_RATE5M = "service:http_request_duration_seconds:p95_rate5m"
 
 # --- SLOs (labels: service, slo, window) -----------------------------------------------------
 SLO_BAD_EVENTS_RATE5M = "slo:sli_bad_events:rate5m"

@@ -16,6 +16,7 @@ from recording_rules import caches as cache_records
 from recording_rules import capacity as capacity_records
 from recording_rules import costs as cost_records
 from recording_rules import databases as database_records
+from recording_rules import red as red_records
 from recording_rules import slo as slo_records
 from recording_rules import use as use_records
 
@@ -27,6 +28,7 @@ RULE_GENERATORS = (
     anomaly_records.generate,
     database_records.generate,
     cache_records.generate,
+    red_records.generate,
     system_alerts.generate,
     slo_alerts.generate,
     anomaly_alerts.generate,

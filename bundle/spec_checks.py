@@ -7,6 +7,7 @@ from typing import Any
 import promql_parser
 
 from bundle import names
+from bundle.conventions import PRESETS as CONVENTIONS
 from bundle.durations import parse_duration
 from bundle.spec_model import (
     CAPACITY_RESOURCES,
@@ -16,7 +17,6 @@ from bundle.spec_model import (
     EXPORTERS,
     MAX_PERIOD,
     MIN_PERIOD,
-    PRESET_HISTOGRAMS,
     PRESETS,
     SLI_KINDS,
     AlertOverride,
@@ -250,11 +250,12 @@ class SpecValidator(Validator):
         """Return the histogram, its selector and the threshold."""
         if ("preset" in entry) == ("histogram" in entry):
             self.problems.append(f"{path}: give exactly one of preset or histogram")
+        preset = None
         if "histogram" in entry:
             histogram = self.string(entry.get("histogram"), f"{path}.histogram")
         else:
-            histogram = PRESET_HISTOGRAMS[self.choice(entry.get("preset"), f"{path}.preset",
-                                                      PRESETS)]
+            preset = self.choice(entry.get("preset"), f"{path}.preset", PRESETS)
+            histogram = CONVENTIONS[preset].duration
         threshold = entry.get("threshold_seconds")
         if threshold is None:
             self.problems.append(f"{path}.threshold_seconds: required (a histogram bucket bound)")
@@ -263,6 +264,7 @@ class SpecValidator(Validator):
             selector=self.matchers(entry.get("selector"), f"{path}.selector"),
             threshold_seconds=self.number(threshold, f"{path}.threshold_seconds", 1.0,
                                           lambda v: v > 0, "must be a positive number"),
+            preset=preset,
         )
 
     def alerts(self, value: Any) -> dict[str, AlertOverride]:

@@ -3,7 +3,8 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bundle import names
+from bundle.conventions import PRESETS as CONVENTIONS
+from bundle.conventions import SERVER_ERRORS
 
 EXPORTERS = ("host", "postgres", "mysql", "redis", "memcached", "probe")
 DEPENDENCY_KINDS = ("postgres", "mysql", "redis", "memcached")
@@ -24,6 +25,8 @@ class RatioSli:
 
     bad: str
     total: str
+    preset: str | None = None  # the convention whose request counter this is
+    selector: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class LatencySli:
     histogram: str
     selector: str
     threshold_seconds: float
+    preset: str | None = None  # the convention whose histogram this is
 
 
 @dataclass(frozen=True)
@@ -153,16 +157,10 @@ class Spec:
         return self.alerts.get(alert, AlertOverride())
 
 
-PRESET_HISTOGRAMS = {
-    "otel": names.OTEL_HTTP_SERVER_DURATION, "classic": names.CLASSIC_HTTP_DURATION,
-}
-
-
 def preset_ratio(preset: str, selector: str) -> RatioSli:
     """Return the 5xx/all request selectors of a preset."""
-    if preset == "otel":
-        metric, status = f"{names.OTEL_HTTP_SERVER_DURATION}_count", names.OTEL_STATUS_LABEL
-    else:
-        metric, status = names.CLASSIC_HTTP_REQUESTS_TOTAL, names.CLASSIC_STATUS_LABEL
+    convention = CONVENTIONS[preset]
     prefix = f"{selector}," if selector else ""
-    return RatioSli(bad=f'{metric}{{{prefix}{status}=~"5.."}}', total=f"{metric}{{{selector}}}")
+    return RatioSli(bad=f'{convention.requests}{{{prefix}{convention.status}=~"{SERVER_ERRORS}"}}',
+                    total=f"{convention.requests}{{{selector}}}", preset=preset,
+                    selector=selector)

@@ -29,8 +29,10 @@ overview = Row(
          thresholds=[Threshold(0.01, "orange"), Threshold(0.05)], width=4, height=8),
     timeseries("5xx responses per second", "Server errors per second by job.", "reqps",
                Query(requests.error_rate("job"), "{{job}}"), width=10),
-    timeseries("5xx ratio by job", "Share of responses that were 5xx, by job.", "percentunit",
-               Query(requests.error_ratio("job"), "{{job}}"), width=10),
+    timeseries("5xx ratio by service", "Share of responses that were 5xx, per service with "
+               "preset SLOs (RED recording rule).", "percentunit",
+               Query(requests.per_service(rn.SERVICE_ERRORS_RATIO_RATE5M), "{{service}}"),
+               width=10),
     timeseries("Responses by status class", "Responses per second by job and status class "
                "(2xx, 3xx, 4xx, 5xx).", "reqps",
                Query(requests.status_class_rate("job"), "{{job}} {{status_class}}"), stack=True,

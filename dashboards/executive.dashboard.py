@@ -55,10 +55,12 @@ service_levels = Row(
 
 latency = Row(
     "Latency",
-    timeseries("p95 latency vs last week", "95th percentile request duration per job now and "
-               "at the same time a week ago (instrumented services' histograms).", "s",
-               Query(requests.quantile(0.95, "job", "5m"), "{{job}}"),
-               Query(requests.quantile(0.95, "job", "5m", offset="1w"), "{{job}} last week"),
+    timeseries("p95 latency vs last week", "95th percentile request duration per service now "
+               "and at the same time a week ago (RED recording rule over the histograms its "
+               "SLO presets name).", "s",
+               Query(requests.per_service(rn.SERVICE_LATENCY_P95_RATE5M), "{{service}}"),
+               Query(requests.per_service(rn.SERVICE_LATENCY_P95_RATE5M, offset="1w"),
+                     "{{service}} last week"),
                width=24),
 )
 

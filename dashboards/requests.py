@@ -3,36 +3,24 @@
 A service exposes either the classic client-library names (``http_requests_total{code}``,
 ``http_request_duration_seconds{handler}``) or OpenTelemetry's
 (``http_server_request_duration_seconds{http_response_status_code, http_route}``); each query
-here asks for both, joined with ``or``, so a panel shows whichever the service emits.
+here asks for both, joined with ``or``, so a panel shows whichever the service emits. Per
+service (``$service``), the RED recording rules hold rate, 5xx ratio and p95 already.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from bundle import names as rn
+from bundle.conventions import CLASSIC, OTEL, Convention
 from bundle.promql import le_matcher
 from dashboards.style import RATE
 
 SERVICE_JOBS = 'job=~"$job"'
-# route label of each convention (the classic one is prometheus_client's and promhttp's)
-CLASSIC_ROUTE_LABEL = "handler"
-OTEL_ROUTE_LABEL = "http_route"
 
 
-@dataclass(frozen=True)
-class Convention:
-    """Where one naming convention keeps requests, durations, status and route."""
-
-    requests: str
-    duration: str
-    status: str
-    route: str
-
-
-CLASSIC = Convention(rn.CLASSIC_HTTP_REQUESTS_TOTAL, rn.CLASSIC_HTTP_DURATION,
-                     rn.CLASSIC_STATUS_LABEL, CLASSIC_ROUTE_LABEL)
-OTEL = Convention(f"{rn.OTEL_HTTP_SERVER_DURATION}_count", rn.OTEL_HTTP_SERVER_DURATION,
-                  rn.OTEL_STATUS_LABEL, OTEL_ROUTE_LABEL)
+def per_service(record: str, offset: str = "") -> str:
+    """Return a RED recording rule of the selected services."""
+    shift = f" offset {offset}" if offset else ""
+    return f'{record}{{{rn.LABEL_SERVICE}=~"$service"}}{shift}'
 
 
 def either(query: Callable[[Convention], str]) -> str:

@@ -11,6 +11,7 @@ from dashboards.style import (
     JOB,
     RATE,
     RED,
+    SERVICE,
     Dashboard,
     Query,
     Row,
@@ -54,10 +55,11 @@ percentiles = Row(
                f"{TOLERATED:g} s).", "percentunit", Query(APDEX, "{{job}}"), minimum=0,
                maximum=1, width=12),
     timeseries("Server-side vs end-to-end p95", "95th percentile of the time services spend "
-               "on a request, as their own histograms measure it, and of the whole request as "
+               "on a request, as their own histograms measure it (RED recording rule per "
+               "service), and of the whole request as "
                "perfsight's scheduled probes see it from each location (DNS, connect, TLS, "
                "transfer included).", "s",
-               Query(requests.quantile(0.95, "job"), "server {{job}}"),
+               Query(requests.per_service(rn.SERVICE_LATENCY_P95_RATE5M), "server {{service}}"),
                Query(f"histogram_quantile(0.95, sum by (le, target, location) (rate("
                      f"{pb.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_bucket[{RATE}])))",
                      "end to end {{target}} from {{location}}"), width=12),
@@ -69,6 +71,6 @@ dashboard = Dashboard(
     description="How long requests take: distribution, percentiles by job and route, and "
                 "user satisfaction against the latency SLO threshold.",
     tags=("latency", "red"),
-    variables=(JOB,),
+    variables=(JOB, SERVICE),
     rows=(distribution, percentiles),
 )

@@ -25,8 +25,10 @@ requests_row = Row(
     stat("Peak requests per second", "Highest request rate of the selected jobs within the "
          "dashboard's time range.", "reqps",
          f"max_over_time(({requests.request_rate('')})[$__range:])", width=4, height=8),
-    timeseries("Requests per second by job", "Request rate of each instrumented job.", "reqps",
-               Query(requests.request_rate("job"), "{{job}}"), width=16),
+    timeseries("Requests per second by service", "Request rate of each service with preset "
+               "SLOs (RED recording rule, from the metrics its presets name).", "reqps",
+               Query(requests.per_service(rn.SERVICE_REQUESTS_RATE5M), "{{service}}"),
+               width=16),
     timeseries("Requests per second by route", "Request rate of each route (top 10).", "reqps",
                Query(f"topk(10, {requests.route_rate('job')})", "{{job}} {{route}}"),
                width=12),

@@ -172,10 +172,13 @@ def test_presets_expand_to_the_conventional_metric_names() -> None:
     assert spec.slos[0].sli == RatioSli(
         bad='http_server_request_duration_seconds_count{job="api",http_response_status_code=~"5.."}',
         total='http_server_request_duration_seconds_count{job="api"}',
+        preset="otel", selector='job="api"',
     )
-    assert spec.slos[1].sli == LatencySli("http_request_duration_seconds", 'job="api"', 0.25)
+    assert spec.slos[1].sli == LatencySli("http_request_duration_seconds", 'job="api"', 0.25,
+                                          preset="classic")
     assert spec.slos[2].sli == RatioSli(
-        bad='http_requests_total{job="api",code=~"5.."}', total='http_requests_total{job="api"}'
+        bad='http_requests_total{job="api",code=~"5.."}', total='http_requests_total{job="api"}',
+        preset="classic", selector='job="api"',
     )
     assert spec.slos[0].error_budget == pytest.approx(0.001)
     assert spec.slos[0].period_seconds == 30 * 86400

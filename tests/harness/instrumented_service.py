@@ -14,15 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from bundle import names as rn
-from dashboards.requests import CLASSIC_ROUTE_LABEL, OTEL_ROUTE_LABEL
 
 OTEL_METHOD_LABEL = "http_request_method"
 REQUESTS = Counter(rn.CLASSIC_HTTP_REQUESTS_TOTAL.removesuffix("_total"), "HTTP requests.",
-                   [rn.CLASSIC_STATUS_LABEL, CLASSIC_ROUTE_LABEL, "method"])
+                   [rn.CLASSIC_STATUS_LABEL, rn.CLASSIC_ROUTE_LABEL, "method"])
 DURATION = Histogram(rn.CLASSIC_HTTP_DURATION, "HTTP request duration.",
-                     [CLASSIC_ROUTE_LABEL, "method"])
+                     [rn.CLASSIC_ROUTE_LABEL, "method"])
 OTEL_DURATION = Histogram(rn.OTEL_HTTP_SERVER_DURATION, "HTTP server request duration.",
-                          [rn.OTEL_STATUS_LABEL, OTEL_ROUTE_LABEL, OTEL_METHOD_LABEL])
+                          [rn.OTEL_STATUS_LABEL, rn.OTEL_ROUTE_LABEL, OTEL_METHOD_LABEL])
 ROUTES = {"/": (200, 0.0), "/slow": (200, 0.3), "/fail": (500, 0.0)}
 
 
