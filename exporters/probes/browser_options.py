@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from exporters.probes.http_options import _headers as parse_headers
+from exporters.probes.http_options import parse_headers
 from exporters.probes.options import parse_bool, parse_string
 from exporters.secrets import SecretRef
 from exporters.validation import Validator

@@ -72,7 +72,7 @@ def parse_http_options(check: Validator, value: Any, path: str) -> HTTPOptions:
     return HTTPOptions(
         valid_status_codes=_status_codes(check, raw.get("valid_status_codes"), path),
         method=method,
-        headers=_headers(check, raw.get("headers"), f"{path}.headers"),
+        headers=parse_headers(check, raw.get("headers"), f"{path}.headers"),
         body=parse_string(check, raw.get("body"), f"{path}.body", ""),
         fail_if_body_matches_regexp=parse_regexes(
             check, raw.get("fail_if_body_matches_regexp"), f"{path}.fail_if_body_matches_regexp"
@@ -114,8 +114,8 @@ def _status_codes(check: Validator, value: Any, path: str) -> tuple[int, ...]:
     return tuple(value)
 
 
-def _headers(check: Validator, value: Any, path: str) -> tuple[tuple[str, SecretRef], ...]:
-    """Header values are `{env: NAME}` / `{file: PATH}` references, never literals."""
+def parse_headers(check: Validator, value: Any, path: str) -> tuple[tuple[str, SecretRef], ...]:
+    """Return the headers; values must be `{env: NAME}` / `{file: PATH}` references."""
     if value is None:
         return ()
     if not isinstance(value, dict):
