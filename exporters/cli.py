@@ -119,7 +119,7 @@ def serve(args: argparse.Namespace) -> int:
     address_guard = guard.AddressGuard(settings.probe_guard, listen=address)
     guard.install(address_guard)
     probes = ProbeRunner(settings.modules, settings.targets, guard=address_guard.for_runner)
-    scheduled = Scheduler(settings.modules, settings.targets)
+    scheduled = Scheduler(probes)
     try:
         server = ExporterHTTPServer(
             address, scraper, web,
@@ -151,8 +151,8 @@ def serve(args: argparse.Namespace) -> int:
     server.shutdown()
     server.server_close()
     scraper.close()
-    probes.close()
     scheduled.close()
+    probes.close()
     return 0
 
 

@@ -1,9 +1,10 @@
 """The /probe framework: resolution, refusals, single flight, cache, deadline, self-metrics."""
 
+import dataclasses
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from exporters.config import parse_settings
 from exporters.errors import ConfigError
+from exporters.multitarget import runner as runner_module
 from exporters.multitarget.base import Module, Prober, ProberKind, Target
 from exporters.multitarget.runner import ProbeRunner
 from exporters.names import multitarget as names
+from exporters.probes.scheduler import Scheduler
 from exporters.registry import Scraper
 from exporters.secrets import SecretRef, parse_secret, redact
 from exporters.validation import Validator
@@ -212,6 +215,77 @@ def test_close_closes_probers(runner: ProbeRunner, prober: CountingProber) -> No
     runner.answer(q(target="a:1", module="open"), 5)
     runner.close()
     assert prober.closed
+
+
+def test_hung_targets_cannot_queue_a_run_per_address(prober: CountingProber) -> None:
+    prober.release.clear()
+    pending = runner_module.MAX_PENDING_PER_WORKER  # one worker
+    probe_runner = ProbeRunner({"quick": module("quick", timeout=0.1)}, {},
+                               kinds={"test": make_kind(prober)}, max_workers=1)
+    try:
+        for index in range(pending + 20):
+            answer = probe_runner.answer(q(target=f"hung{index}:1", module="quick"), 5)
+            assert values(answer.families) == {"test_up": 0.0}
+        started = time.monotonic()
+        refused = probe_runner.answer(q(target="one-more:1", module="quick"), 5)
+        assert time.monotonic() - started < 0.05  # answered down at once, not queued
+        assert values(refused.families) == {"test_up": 0.0}
+        prober.release.set()
+        assert wait_for(lambda: prober.runs == pending)
+        time.sleep(0.2)  # nothing else was queued behind them
+        assert prober.runs == pending
+        errors = {s.labels["target"]: s.value for family in probe_runner.collect()
+                  for s in family.samples if s.name == names.PERFSIGHT_PROBE_ERRORS_TOTAL}
+        assert errors["one-more:1"] == 1.0
+    finally:
+        prober.release.set()
+        probe_runner.close()
+
+
+def test_finished_runs_of_unlisted_addresses_are_forgotten(
+    runner: ProbeRunner, prober: CountingProber
+) -> None:
+    for index in range(runner_module.MAX_TRACKED_TARGETS + 50):
+        runner.answer(q(target=f"h{index}:1", module="open"), 5)
+    assert len(runner._runs) <= runner_module.MAX_TRACKED_TARGETS
+    cached = runner.answer(q(target="kept:1", module="cached"), 5)
+    for index in range(runner_module.MAX_TRACKED_TARGETS + 50):
+        runner.answer(q(target=f"i{index}:1", module="open"), 5)
+    runs = prober.runs
+    assert runner.answer(q(target="kept:1", module="cached"), 5).families == cached.families
+    assert prober.runs == runs  # a run still within its min_interval is kept
+
+
+def test_scheduled_targets_share_the_runners_prober(prober: CountingProber) -> None:
+    builds: list[str] = []
+    kind = make_kind(prober)
+
+    def build(module: Module) -> Prober:
+        builds.append(module.name)
+        return prober
+
+    scheduled = Target("t", "a:1", interval_seconds=0.05)
+    probe_runner = ProbeRunner({"open": module("open")}, {"t": (scheduled, "open")},
+                               kinds={"test": dataclasses.replace(kind, build=build)})
+    scheduler = Scheduler(probe_runner)
+    try:
+        scheduler.start()
+        assert wait_for(lambda: prober.runs >= 2)
+        probe_runner.answer(q(target="t"), 5)
+    finally:
+        scheduler.close()
+        probe_runner.close()
+    assert builds == ["open"]
+    assert prober.closed
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def test_config_reports_every_module_and_target_problem() -> None:

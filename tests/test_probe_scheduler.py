@@ -11,6 +11,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from exporters.config import parse_settings
 from exporters.errors import ConfigError
 from exporters.multitarget.base import Module, Target
+from exporters.multitarget.runner import ProbeRunner
 from exporters.names import probe as names
 from exporters.probes.scheduler import BUCKETS, Job, Scheduler
 from tests.harness.exporter import running_exporter
@@ -44,7 +45,7 @@ def collected(scheduler: Scheduler) -> dict[str, dict[frozenset[tuple[str, str]]
 
 
 def test_results_become_histograms_counters_and_last_result_gauges() -> None:
-    scheduler = Scheduler({}, {})
+    scheduler = Scheduler(ProbeRunner({}, {}))
     scheduler.record(job(), families(1, {"connect": 0.004, "processing": 0.3}), 0.31)
     scheduler.record(job(), families(0, {"connect": 0.004, "processing": 0.0}), 0.01)
     values = collected(scheduler)
@@ -63,7 +64,7 @@ def test_results_become_histograms_counters_and_last_result_gauges() -> None:
 
 
 def test_the_series_cap_drops_new_series_and_counts_them() -> None:
-    scheduler = Scheduler({}, {}, max_series=3)
+    scheduler = Scheduler(ProbeRunner({}, {}), max_series=3)
     scheduler.record(job("a"), families(1, {"connect": 0.001, "tls": 0.002}), 0.01)
     scheduler.record(job("b"), families(1, {"connect": 0.001}), 0.01)
     values = collected(scheduler)

@@ -21,6 +21,9 @@ from exporters.names import multitarget as names
 
 log = logging.getLogger(__name__)
 MAX_TRACKED_TARGETS = 1000
+# probes waiting for or holding a pool worker, per worker; beyond it a scrape is answered down
+# at once, so hung targets cannot queue one run per address ever asked
+MAX_PENDING_PER_WORKER = 4
 OTHER_TARGETS = "_other"
 
 Guard = Callable[[Module, Target], str | None]
@@ -72,11 +75,14 @@ class ProbeRunner:
         self.modules = dict(modules)
         self.targets = dict(targets)
         self._guard = guard
-        self._kinds = dict(kinds)
+        self.kinds = dict(kinds)
         self._probers: dict[str, Prober] = {}
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="probe")
+        self._max_pending = max_workers * MAX_PENDING_PER_WORKER
+        self._pending = 0
         self._lock = threading.Lock()
         self._runs: dict[tuple[str, str], _Run] = {}
+        self._prune_above = MAX_TRACKED_TARGETS
         self._stats: dict[tuple[str, str], _Stats] = {}
         self._refused: dict[str, int] = {}
 
@@ -120,17 +126,21 @@ class ProbeRunner:
         if isinstance(resolved, Answer):
             return resolved
         module, target = resolved
+        return Answer(HTTPStatus.OK, self.probe(module, target, deadline_seconds))
+
+    def probe(self, module: Module, target: Target, deadline_seconds: float) -> list[Metric]:
+        """Return the target's families from a fresh, running or new run, within the deadline."""
         timeout = min(module.timeout_seconds, deadline_seconds)
         run, fresh = self._run_for(module, target, timeout)
         finished = run.done.wait(timeout=max(0.0, run.started + timeout - time.monotonic()))
         if finished:
-            return Answer(HTTPStatus.OK, list(run.families))
+            return list(run.families)
         log.error(
             "%s probe of %s exceeded its timeout of %.3fs", module.kind, target.name, timeout
         )
         if fresh:
             self._count(module, target, error=True)
-        return Answer(HTTPStatus.OK, self._down(module))
+        return self._down(module)
 
     def _run_for(self, module: Module, target: Target, timeout: float) -> tuple[_Run, bool]:
         """Return the run serving this scrape and whether this scrape started it."""
@@ -144,9 +154,29 @@ class ProbeRunner:
                 self._stats_for(module, target).cache_hits += 1
                 return run, False
             run = _Run(started=now)
+            if self._pending >= self._max_pending:
+                log.error("%s probe of %s not started: %d probes already pending",
+                          module.kind, target.name, self._pending)
+                self._stats_for(module, target).errors += 1
+                run.families = self._down(module)
+                run.done.set()
+                return run, False
+            self._pending += 1
             self._runs[key] = run
+            if len(self._runs) > self._prune_above:
+                self._forget_stale_runs(now)
         self._pool.submit(self._execute, module, target, timeout, run)
         return run, True
+
+    def _forget_stale_runs(self, now: float) -> None:
+        """Drop finished runs too old to be served again (caller holds the lock)."""
+        self._runs = {
+            (module, address): run for (module, address), run in self._runs.items()
+            if not run.done.is_set()
+            or now - run.started < self.modules[module].min_interval_seconds
+        }
+        # runs still fresh stay; scan again only when as many more have arrived
+        self._prune_above = max(MAX_TRACKED_TARGETS, 2 * len(self._runs))
 
     def _execute(self, module: Module, target: Target, timeout: float, run: _Run) -> None:
         """Probe once; an exception is reported as the kind's up metric at 0."""
@@ -160,13 +190,15 @@ class ProbeRunner:
             run.families, error = self._down(module), True
         run.duration = time.monotonic() - run.started
         self._count(module, target, error=error, duration=run.duration)
+        with self._lock:
+            self._pending -= 1
         run.done.set()
 
     def _prober(self, module: Module) -> Prober:
         with self._lock:
             prober = self._probers.get(module.name)
             if prober is None:
-                prober = self._kinds[module.kind].build(module)
+                prober = self.kinds[module.kind].build(module)
                 self._probers[module.name] = prober
             return prober
 
@@ -231,7 +263,7 @@ class ProbeRunner:
 
     def _down(self, module: Module) -> list[Metric]:
         """Return the kind's up metric at 0, the answer for a probe that raised or overran."""
-        kind = self._kinds[module.kind]
+        kind = self.kinds[module.kind]
         up = GaugeMetricFamily(kind.up_metric, f"Whether the last {kind.name} probe succeeded.")
         up.add_metric([], 0.0)
         return [up]

@@ -2,10 +2,12 @@
 
 One scheduler thread keeps a heap of due times; each target starts at a random offset within
 its interval (jitter, so targets sharing an interval do not fire together) and then keeps its
-period. Probes run on a bounded pool; a target whose previous probe is still running skips a
-turn rather than piling up. Results become histograms (buckets from 1 ms to 60 s in 1-2-5
-steps, fit for heat maps), run/failure counters and last-result gauges labelled target, module
-and location. A series cap bounds what a large target list can add to /metrics.
+period. Probes run on a bounded pool through the `/probe` runner, so a module has one prober
+(one Chromium, one kept connection per target) and a scrape arriving during a scheduled probe
+shares it; a target whose previous probe is still running skips a turn rather than piling up.
+Results become histograms (buckets from 1 ms to 60 s in 1-2-5 steps, fit for heat maps),
+run/failure counters and last-result gauges labelled target, module and location. A series
+cap bounds what a large target list can add to /metrics.
 """
 
 import heapq
@@ -13,7 +15,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -25,8 +27,8 @@ from prometheus_client.core import (
     Metric,
 )
 
-from exporters.multitarget.base import Module, Prober, ProberKind, Target
-from exporters.multitarget.kinds import KINDS_BY_NAME
+from exporters.multitarget.base import Module, Target
+from exporters.multitarget.runner import ProbeRunner
 from exporters.names import multitarget as runner_names
 from exporters.names import probe as names
 
@@ -85,21 +87,18 @@ class Scheduler:
 
     def __init__(
         self,
-        modules: Mapping[str, Module],
-        targets: Mapping[str, tuple[Target, str]],
-        kinds: Mapping[str, ProberKind] = KINDS_BY_NAME,
+        runner: ProbeRunner,
         concurrency: int = DEFAULT_CONCURRENCY,
         max_series: int = DEFAULT_MAX_SERIES,
     ) -> None:
         self.jobs = [
-            Job(target, modules[module], float(target.interval_seconds or 0))
-            for target, module in targets.values()
-            if target.interval_seconds and module in modules
+            Job(target, runner.modules[module], float(target.interval_seconds or 0))
+            for target, module in runner.targets.values()
+            if target.interval_seconds and module in runner.modules
         ]
-        self._kinds = dict(kinds)
+        self._runner = runner
         self._max_series = max_series
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scheduled")
-        self._probers: dict[str, Prober] = {}
         self._lock = threading.Lock()
         self._running: set[int] = set()
         self._states: dict[SeriesKey, TargetState] = {}
@@ -132,28 +131,16 @@ class Scheduler:
         job = self.jobs[index]
         started = time.monotonic()
         try:
-            families = self._prober(job.module).probe(
-                job.target, min(job.module.timeout_seconds, job.interval)
-            )
-        except Exception as failure:  # a prober bug must not stop the schedule
-            log.error("scheduled probe of %s failed: %s", job.target.name, type(failure).__name__)
-            families = []
+            # the runner answers the kind's up metric at 0 for a raising or overrunning probe
+            families = self._runner.probe(job.module, job.target, job.interval)
         finally:
             with self._lock:
                 self._running.discard(index)
         self.record(job, families, time.monotonic() - started)
 
-    def _prober(self, module: Module) -> Prober:
-        with self._lock:
-            prober = self._probers.get(module.name)
-            if prober is None:
-                prober = self._kinds[module.kind].build(module)
-                self._probers[module.name] = prober
-            return prober
-
     def record(self, job: Job, families: list[Metric], duration: float) -> None:
         """Fold one probe's families into the target's histograms, counters and gauges."""
-        up_metric = self._kinds[job.module.kind].up_metric
+        up_metric = self._runner.kinds[job.module.kind].up_metric
         success = any(
             sample.name == up_metric and sample.value == 1
             for family in families for sample in family.samples
@@ -234,12 +221,8 @@ class Scheduler:
         yield from (duration, phase, runs, failures, last, stamp, dropped)
 
     def close(self) -> None:
-        """Stop scheduling, abandon running probes and close the probers."""
+        """Stop scheduling and abandon running probes (the runner closes the probers)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        with self._lock:
-            probers, self._probers = list(self._probers.values()), {}
-        for prober in probers:
-            prober.close()
