@@ -1,14 +1,10 @@
 """Cache alerts: Redis and Memcached down, Redis memory near maxmemory, evictions, low hit ratio."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
 from alert_rules.databases import down, near_limit
-from alert_rules.model import Alert, AlertRule, Runbook, constant, render_rules, rule_group
+from alert_rules.model import Alert, AlertRule, Runbook, alert_file, constant
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
 from bundle.promql import number, select
-from bundle.spec import Spec, spec_of
+from bundle.spec import Spec
 from exporters.names import memcached as mc
 from exporters.names import redis as rd
 
@@ -92,8 +88,4 @@ def cache_rules(spec: Spec) -> list[AlertRule]:
     ]
 
 
-def generate(root: Path) -> Iterator[Artifact]:
-    """Write the cache alerts."""
-    spec = spec_of(root)
-    groups = rule_group("perfsight-caches", render_rules(spec, cache_rules(spec)))
-    yield Artifact(PATH, render_yaml({"groups": groups}))
+generate = alert_file(PATH, "perfsight-caches", cache_rules)

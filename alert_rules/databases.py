@@ -1,13 +1,11 @@
 """Database alerts: down, connections, deadlocks, lag, long transactions, wraparound, cache hits."""
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-from alert_rules.model import Alert, AlertRule, Runbook, constant, render_rules, rule_group
+from alert_rules.model import Alert, AlertRule, Runbook, alert_file, constant
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
 from bundle.promql import number, select
-from bundle.spec import Spec, spec_of
+from bundle.spec import Spec
 from exporters.names import mysql as my
 from exporters.names import postgres as pg
 
@@ -215,8 +213,4 @@ def database_rules(spec: Spec) -> list[AlertRule]:
     ]
 
 
-def generate(root: Path) -> Iterator[Artifact]:
-    """Write the database alerts."""
-    spec = spec_of(root)
-    groups = rule_group("perfsight-databases", render_rules(spec, database_rules(spec)))
-    yield Artifact(PATH, render_yaml({"groups": groups}))
+generate = alert_file(PATH, "perfsight-databases", database_rules)

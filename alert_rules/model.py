@@ -1,10 +1,12 @@
 """What an alert is (metadata and runbook) and how spec overrides turn it into rule YAML."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from bundle.spec import Spec
+from bundle.artifacts import Artifact, rule_file
+from bundle.spec import Spec, spec_of
 from exporters.errors import ConfigError
 
 
@@ -76,6 +78,18 @@ def render_rules(spec: Spec, rules: Iterable[AlertRule]) -> list[dict[str, Any]]
             },
         })
     return rendered
+
+
+def alert_file(
+    path: str, group: str, rules_of: Callable[[Spec], Iterable[AlertRule]]
+) -> Callable[[Path], Iterator[Artifact]]:
+    """Return the generator writing one alert group, overrides of the root's spec applied."""
+
+    def generate(root: Path) -> Iterator[Artifact]:
+        spec = spec_of(root)
+        yield rule_file(path, {group: render_rules(spec, rules_of(spec))})
+
+    return generate
 
 
 def rule_group(name: str, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,13 +1,9 @@
 """Synthetic probe alerts: failing from several locations, slow p95, certificates, browser LCP."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
-from alert_rules.model import Alert, AlertRule, Runbook, render_rules, rule_group
+from alert_rules.model import Alert, AlertRule, Runbook, alert_file
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
 from bundle.promql import number, select
-from bundle.spec import Spec, spec_of
+from bundle.spec import Spec
 from exporters.names import browser as br
 from exporters.names import multitarget as mt
 from exporters.names import probe as pr
@@ -142,8 +138,4 @@ def probe_rules(spec: Spec) -> list[AlertRule]:
     ]
 
 
-def generate(root: Path) -> Iterator[Artifact]:
-    """Write the probe alerts."""
-    spec = spec_of(root)
-    groups = rule_group("perfsight-probes", render_rules(spec, probe_rules(spec)))
-    yield Artifact(PATH, render_yaml({"groups": groups}))
+generate = alert_file(PATH, "perfsight-probes", probe_rules)

@@ -1,13 +1,9 @@
 """Host and exporter alerts: targets down, failing collectors, USE saturation, filling resources."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
-from alert_rules.model import Alert, AlertRule, Runbook, constant, render_rules, rule_group
+from alert_rules.model import Alert, AlertRule, Runbook, alert_file, constant
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
 from bundle.promql import number, rng, select
-from bundle.spec import Spec, spec_of
+from bundle.spec import Spec
 from exporters import names as m
 
 PATH = "alert_rules/generated/system.yaml"
@@ -244,8 +240,4 @@ def system_rules(spec: Spec) -> list[AlertRule]:
     return rules
 
 
-def generate(root: Path) -> Iterator[Artifact]:
-    """Write the host and exporter alerts."""
-    spec = spec_of(root)
-    groups = rule_group("perfsight-system", render_rules(spec, system_rules(spec)))
-    yield Artifact(PATH, render_yaml({"groups": groups}))
+generate = alert_file(PATH, "perfsight-system", system_rules)

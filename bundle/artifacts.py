@@ -27,6 +27,13 @@ def render_yaml(data: Any) -> str:
     return f"# {MARKER}\n{body}"
 
 
+def rule_file(path: str, groups: dict[str, list[dict[str, Any]]]) -> Artifact:
+    """Return a Prometheus rule file, one group per name; groups without rules are left out."""
+    return Artifact(path, render_yaml(
+        {"groups": [{"name": name, "rules": rules} for name, rules in groups.items() if rules]}
+    ))
+
+
 def render_json(data: dict[str, Any]) -> str:
     """Render a JSON object with sorted keys, indent 2, the marker as a key, a trailing newline."""
     return json.dumps({JSON_MARKER_KEY: MARKER, **data}, sort_keys=True, indent=2,

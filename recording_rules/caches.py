@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
+from bundle.artifacts import Artifact, rule_file
 from bundle.promql import labels, rng, select
 from bundle.spec import Spec, spec_of
 from exporters.names import memcached as mc
@@ -50,7 +50,5 @@ def memcached_rules(spec: Spec) -> list[dict[str, Any]]:
 def generate(root: Path) -> Iterator[Artifact]:
     """Write the cache recording rules."""
     spec = spec_of(root)
-    yield Artifact(PATH, render_yaml({"groups": [
-        {"name": "perfsight-redis", "rules": redis_rules(spec)},
-        {"name": "perfsight-memcached", "rules": memcached_rules(spec)},
-    ]}))
+    yield rule_file(PATH, {"perfsight-redis": redis_rules(spec),
+                           "perfsight-memcached": memcached_rules(spec)})

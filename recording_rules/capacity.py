@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
+from bundle.artifacts import Artifact, rule_file
 from bundle.promql import rng, select
 from bundle.spec import Spec, spec_of
 from exporters import names as m
@@ -39,5 +39,4 @@ def capacity_rules(spec: Spec) -> list[dict[str, Any]]:
 
 def generate(root: Path) -> Iterator[Artifact]:
     """Write the capacity recording rules."""
-    rules = capacity_rules(spec_of(root))
-    yield Artifact(PATH, render_yaml({"groups": [{"name": "perfsight-capacity", "rules": rules}]}))
+    yield rule_file(PATH, {"perfsight-capacity": capacity_rules(spec_of(root))})

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
+from bundle.artifacts import Artifact, rule_file
 from bundle.promql import select
 from bundle.spec import Spec, spec_of
 from exporters import names as m
@@ -36,5 +36,4 @@ def cost_rules(spec: Spec) -> list[dict[str, Any]]:
 
 def generate(root: Path) -> Iterator[Artifact]:
     """Write the cost recording rules."""
-    rules = cost_rules(spec_of(root))
-    yield Artifact(PATH, render_yaml({"groups": [{"name": "perfsight-costs", "rules": rules}]}))
+    yield rule_file(PATH, {"perfsight-costs": cost_rules(spec_of(root))})

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
+from bundle.artifacts import Artifact, rule_file
 from bundle.promql import rng, select
 from bundle.spec import Spec, spec_of
 from exporters.names import mysql as my
@@ -67,7 +67,5 @@ def mysql_rules(spec: Spec) -> list[dict[str, Any]]:
 def generate(root: Path) -> Iterator[Artifact]:
     """Write the database recording rules."""
     spec = spec_of(root)
-    yield Artifact(PATH, render_yaml({"groups": [
-        {"name": "perfsight-postgres", "rules": postgres_rules(spec)},
-        {"name": "perfsight-mysql", "rules": mysql_rules(spec)},
-    ]}))
+    yield rule_file(PATH, {"perfsight-postgres": postgres_rules(spec),
+                           "perfsight-mysql": mysql_rules(spec)})

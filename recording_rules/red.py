@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
+from bundle.artifacts import Artifact, rule_file
 from bundle.conventions import PRESETS, SERVER_ERRORS, Convention
 from bundle.promql import select
 from bundle.spec import LatencySli, RatioSli, Spec, spec_of
@@ -71,6 +71,4 @@ def red_rules(spec: Spec) -> list[dict[str, Any]]:
 
 def generate(root: Path) -> Iterator[Artifact]:
     """Write the RED recording rules."""
-    rules = red_rules(spec_of(root))
-    groups = [{"name": "perfsight-red", "rules": rules}] if rules else []
-    yield Artifact(PATH, render_yaml({"groups": groups}))
+    yield rule_file(PATH, {"perfsight-red": red_rules(spec_of(root))})

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from bundle import names as rn
-from bundle.artifacts import Artifact, render_yaml
+from bundle.artifacts import Artifact, rule_file
 from bundle.promql import select
 from bundle.spec import spec_of
 from exporters import names as m
@@ -66,6 +66,4 @@ def use_rules(host: str) -> list[dict[str, Any]]:
 
 def generate(root: Path) -> Iterator[Artifact]:
     """Write the USE recording rules."""
-    host = spec_of(root).selectors["host"]
-    yield Artifact(PATH, render_yaml({"groups": [{"name": "perfsight-use",
-                                                  "rules": use_rules(host)}]}))
+    yield rule_file(PATH, {"perfsight-use": use_rules(spec_of(root).selectors["host"])})
