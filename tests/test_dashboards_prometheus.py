@@ -12,13 +12,14 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from alert_rules import probes as probe_alerts
 from bundle import names as rn
 from bundle.spec import ProbeSli, spec_of
 from tests.dashboard_queries import (
@@ -337,3 +338,24 @@ def test_panels_on_metrics_a_go_exporter_shares_return_data(
     assert len(at_home) >= at_least
     missing = without_data(prometheus, shared, job)
     assert not missing, "no data:\n" + "\n".join(q.where for q in missing)
+
+
+def test_probe_alerts_read_the_live_scheduler_and_browser_series(backends: Backends) -> None:
+    # the rules of a spec whose probe selector is the browser job, every threshold at 0
+    spec = spec_of(ROOT)
+    spec = replace(spec, selectors={**spec.selectors, "probe": f'job="{BROWSER_JOB}"'})
+    rules = {(r.alert.name, i): r for i, r in enumerate(probe_alerts.probe_rules(spec))}
+
+    def fired(name: str) -> list[dict[str, str]]:
+        exprs = [rule.expr(0) for (alert, _), rule in rules.items() if alert == name]
+        return [s["metric"] for expr in exprs for s in backends.prometheus.query(expr)]
+
+    slow = {(m[rn.LABEL_JOB], m["target"], m.get("location")) for m in fired(rn.ALERT_PROBE_SLOW)}
+    # one series per scheduled target and location, plus the browser /probe target
+    assert {(PERFSIGHT_JOB, f"checkout-{where}", where) for where in ("DE", "US")} <= slow
+    assert any(job == BROWSER_JOB for job, _, _ in slow), slow
+    lcp = fired(rn.ALERT_BROWSER_LCP)
+    assert [m["target"] for m in lcp] == [m["instance"] for m in lcp], lcp
+    assert len(lcp) == 1 and "/page?id=dashboards" in lcp[0]["target"], lcp
+    failing = [m for m in fired(rn.ALERT_PROBE_FAILING) if m[rn.LABEL_JOB] == PERFSIGHT_JOB]
+    assert failing == [], "every scheduled probe of the test succeeds"
