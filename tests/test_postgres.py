@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from exporters.collectors import postgres as postgres_prober
+from exporters.multitarget import kept
 from exporters.multitarget.base import Target
 from exporters.names import postgres as names
 from exporters.secrets import SecretRef
@@ -402,7 +403,7 @@ def test_frozen_backend_is_cut_off_by_the_prober_itself(
 def test_kept_connections_are_capped_per_module(
     pg: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(postgres_prober, "MAX_KEPT_CONNECTIONS", 2)
+    monkeypatch.setattr(kept, "MAX_KEPT_CLIENTS", 2)
     role = "perfsight_capped"
     pg.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{pg.password}'")
     password = tmp_path / "pw"

@@ -10,8 +10,12 @@ import pytest
 import redis
 import requests
 
+from exporters.collectors.redis import RedisOptions, RedisProber
+from exporters.multitarget import kept
+from exporters.multitarget.base import Target
 from exporters.multitarget.settings import parse_modules
 from exporters.names import redis as names
+from exporters.secrets import SecretRef
 from exporters.validation import Validator
 from tests.harness.exposition import family_shapes
 from tests.harness.outage import Outages
@@ -274,6 +278,28 @@ def _blocked(server: Redis) -> bool:
 
 
 # --- options, exposition, compatibility --------------------------------------------------------
+
+
+def test_kept_clients_are_capped_per_module(
+    server: Redis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kept, "MAX_KEPT_CLIENTS", 1)
+    password = SecretRef(file=secret_file(tmp_path, "capped", PASSWORD)["file"])
+    prober = RedisProber(RedisOptions(password=password, db=5), "capped")  # db: ours only
+    addresses = [server.address, f"localhost:{server.port}"]
+
+    def kept_connections() -> int:
+        clients = server.client().client_list()
+        return sum(1 for client in clients if (client["name"], client["db"]) == ("perfsight", "5"))
+
+    try:
+        for address in addresses:
+            up = prober.probe(Target(address, address), MODULE_TIMEOUT)[0]
+            assert (up.name, up.samples[0].value) == (names.REDIS_UP, 1)
+        wait_until(lambda: kept_connections() == 1, 5, "the older client to be closed")
+    finally:
+        prober.close()
+    wait_until(lambda: kept_connections() == 0, 5, "close() to close every client")
 
 
 def test_options_problems_carry_their_full_path() -> None:

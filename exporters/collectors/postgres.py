@@ -10,7 +10,6 @@ import math
 import socket
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from exporters.collectors.postgres_queries import GROUPS, STATEMENT_FAMILIES, QueryGroup
 from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
 from exporters.multitarget.grouplog import GroupLog
+from exporters.multitarget.kept import KeptClients
 from exporters.names import postgres as names
 from exporters.secrets import SecretRef, parse_secret, redact
 from exporters.validation import Validator
@@ -38,9 +38,6 @@ TIMEOUT_SLACK = 0.1
 # query: the socket is shut down this share of the probe timeout after the probe started
 SEVER_AFTER = 0.9
 APPLICATION_NAME = "perfsight"
-# connections kept per module; beyond it the least recently probed target's is closed, so a
-# module with allow_unlisted_targets cannot be made to hold a connection per address ever asked
-MAX_KEPT_CONNECTIONS = 64
 
 
 @dataclass(frozen=True)
@@ -172,8 +169,8 @@ class PostgresProber:
     def __init__(self, options: PostgresOptions, module_name: str = "postgres") -> None:
         self._options = options
         self._name = f"postgres module {module_name}"
-        self._lock = threading.Lock()
-        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        # an evicted session still in use is closed by its probe's end (or its collection)
+        self._sessions: KeptClients[_Session] = KeptClients(_Session.close_unless_in_use)
         self._transitions = TransitionLog(self._name)
         self._groups = GroupLog(self._name)
 
@@ -202,7 +199,7 @@ class PostgresProber:
                 self._transitions.report(target, None)
                 return [_up(1), *families]
             error = families
-            self._drop(target)
+            self._sessions.drop(target.address)
             if fresh or time.monotonic() >= deadline:
                 break
         self._transitions.report(target, error)
@@ -235,27 +232,21 @@ class PostgresProber:
     ) -> tuple[_Session, bool]:
         """Return the target's session and whether it is new, connecting when there is none."""
         timeout_ms = max(1, int(timeout_seconds * QUERY_BUDGET * 1000))
-        with self._lock:
-            session = self._sessions.get(target.address)
-            if session is not None:
-                self._sessions.move_to_end(target.address)
-        if session is not None and not session.connection.closed:
-            return session, False
-        connection = psycopg.connect(
-            **self._connect_arguments(target, timeout_seconds, secrets),
-            options=f"-c statement_timeout={timeout_ms}",
-            autocommit=True,
-        )
-        session = _Session(connection, timeout_ms)
-        with self._lock:
-            self._sessions[target.address] = session
-            evicted = [
-                self._sessions.popitem(last=False)[1]
-                for _ in range(len(self._sessions) - MAX_KEPT_CONNECTIONS)
-            ]
-        for old in evicted:
-            old.close_unless_in_use()
-        return session, True
+
+        def connect() -> _Session:
+            connection = psycopg.connect(
+                **self._connect_arguments(target, timeout_seconds, secrets),
+                options=f"-c statement_timeout={timeout_ms}",
+                autocommit=True,
+            )
+            return _Session(connection, timeout_ms)
+
+        # a kept session serves any probe timeout: statement_timeout is fitted per group
+        session, fresh = self._sessions.get(target.address, None, connect)
+        if session.connection.closed:
+            self._sessions.drop(target.address)
+            session, fresh = self._sessions.get(target.address, None, connect)
+        return session, fresh
 
     def _connect_arguments(
         self, target: Target, timeout_seconds: float, secrets: list[str]
@@ -280,18 +271,9 @@ class PostgresProber:
             arguments["sslmode"] = options.sslmode
         return arguments
 
-    def _drop(self, target: Target) -> None:
-        with self._lock:
-            session = self._sessions.pop(target.address, None)
-        if session is not None:
-            session.connection.close()
-
     def close(self) -> None:
         """Close every kept connection."""
-        with self._lock:
-            sessions, self._sessions = list(self._sessions.values()), OrderedDict()
-        for session in sessions:
-            session.connection.close()
+        self._sessions.close()
 
 
 def _up(value: int) -> Metric:

@@ -1,32 +1,47 @@
-"""Keep one client per target address, rebuilt when its timeout changes or after a failure."""
+"""Keep one client per target address, rebuilt when its settings change or after a failure.
+
+At most `limit` clients are kept per prober: beyond it the least recently probed address's
+client is closed, so a module with `allow_unlisted_targets` cannot be made to hold a connection
+per address ever asked.
+"""
 
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 Client = TypeVar("Client")
+MAX_KEPT_CLIENTS = 64
 
 
 class KeptClients(Generic[Client]):
-    """One client per address with the timeout it was built with; `drop` closes it."""
+    """One client per address with the settings it was built with; `drop` closes it."""
 
     def __init__(self, close: Callable[[Client], None]) -> None:
         self._close = close
+        self._limit = MAX_KEPT_CLIENTS
         self._lock = threading.Lock()
-        self._clients: dict[str, tuple[Client, float]] = {}
+        self._clients: OrderedDict[str, tuple[Client, Hashable]] = OrderedDict()
 
     def get(
-        self, address: str, timeout: float, build: Callable[[], Client]
+        self, address: str, settings: Hashable, build: Callable[[], Client]
     ) -> tuple[Client, bool]:
-        """Return the address's client and whether it is new (none kept, or a new timeout)."""
+        """Return the address's client and whether it is new (none kept, or other settings)."""
         with self._lock:
             kept = self._clients.get(address)
-        if kept is not None and kept[1] == timeout:
-            return kept[0], False
+            if kept is not None and kept[1] == settings:
+                self._clients.move_to_end(address)
+                return kept[0], False
         self.drop(address)
         client = build()
         with self._lock:
-            self._clients[address] = (client, timeout)
+            self._clients[address] = (client, settings)
+            evicted = [
+                self._clients.popitem(last=False)[1][0]
+                for _ in range(len(self._clients) - self._limit)
+            ]
+        for old in evicted:
+            self._close(old)
         return client, True
 
     def drop(self, address: str) -> None:
@@ -39,6 +54,7 @@ class KeptClients(Generic[Client]):
     def close(self) -> None:
         """Close every kept client."""
         with self._lock:
-            addresses = list(self._clients)
-        for address in addresses:
-            self.drop(address)
+            clients = [client for client, _settings in self._clients.values()]
+            self._clients.clear()
+        for client in clients:
+            self._close(client)
