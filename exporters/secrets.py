@@ -57,6 +57,15 @@ def parse_secret(check: Validator, value: Any, path: str) -> SecretRef | None:
     return SecretRef(env=env, file=file)
 
 
+def reveal(value: str | SecretRef | None, secrets: list[str]) -> str | None:
+    """Return a plain value, or read a reference and add what it holds to the secrets to redact."""
+    if not isinstance(value, SecretRef):
+        return value
+    secret = value.read()
+    secrets.append(secret)
+    return secret
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
     """Replace every occurrence of each non-empty secret in text."""
     for secret in secrets:

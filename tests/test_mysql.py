@@ -35,6 +35,7 @@ pytestmark = pytest.mark.integration
 MODULE_TIMEOUT = 3.0
 SLOW_TIMEOUT = 1.5
 WRONG_PASSWORD = "not-the-password-5e2a"
+SECRET_USER = "user-from-a-secret-91c3"
 NOPRIV = "perfsight_nopriv"
 NOPRIV_PASSWORD = "nopriv-password-81c3"
 TLS_USER = "perfsight_tls"
@@ -90,6 +91,8 @@ def exporter(
         "my_tls_plain": module(user=TLS_USER, password=tls_password),
         "my_tls_wrong_ca": module(user=TLS_USER, password=tls_password,
                                   tls={"ca_file": str(other_ca)}),
+        "my_secret_user": module(user=secret_file(workdir, "user", SECRET_USER),
+                                 password=secret_file(workdir, "wrong", WRONG_PASSWORD)),
     }
     targets = {
         "main": (db.address, "my"),
@@ -241,6 +244,15 @@ def test_wrong_password_is_up_0_without_the_password_anywhere(
     assert f"1045 Access denied for user '{MONITOR_USER}'" in line
     assert one(exporter.values(), aborted) - before >= 2  # the server counted both attempts
     assert_no_secret(exporter, db, response.text)
+
+
+def test_a_user_name_from_a_secret_reference_is_redacted_too(
+    exporter: ProbingExporter, db: MariaDB
+) -> None:
+    assert one(exporter.values("main", "my_secret_user"), names.MYSQL_UP) == 0
+    (line,) = down_lines(exporter, "my_secret_user", "main")
+    assert "1045 Access denied for user '<redacted>'" in line  # the server names the user
+    assert SECRET_USER not in exporter.log()
 
 
 def test_permissionless_user_loses_only_the_denied_group(

@@ -22,7 +22,7 @@ from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
 from exporters.multitarget.grouplog import GroupLog
 from exporters.multitarget.kept import KeptClients
 from exporters.names import mysql as names
-from exporters.secrets import SecretRef, parse_secret, redact
+from exporters.secrets import SecretRef, parse_secret, redact, reveal
 from exporters.validation import Validator
 
 DEFAULT_PORT = 3306
@@ -220,13 +220,9 @@ class MysqlProber:
         """Return user, password and TLS keywords; an unset user is PyMySQL's (the OS user)."""
         options = self._options
         login: dict[str, Any] = {}
-        if isinstance(options.user, SecretRef):
-            login["user"] = options.user.read()
-        elif options.user is not None:
-            login["user"] = options.user
-        if options.password is not None:
-            login["password"] = options.password.read()
-            secrets.append(login["password"])
+        for keyword, value in (("password", options.password), ("user", options.user)):
+            if (revealed := reveal(value, secrets)) is not None:
+                login[keyword] = revealed
         if options.tls is None:
             login["ssl_disabled"] = True
         else:

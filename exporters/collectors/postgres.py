@@ -21,7 +21,7 @@ from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
 from exporters.multitarget.grouplog import GroupLog
 from exporters.multitarget.kept import KeptClients
 from exporters.names import postgres as names
-from exporters.secrets import SecretRef, parse_secret, redact
+from exporters.secrets import SecretRef, parse_secret, redact, reveal
 from exporters.validation import Validator
 
 DEFAULT_PORT = 5432
@@ -260,13 +260,9 @@ class PostgresProber:
             # libpq counts whole seconds and waits at least 2
             "connect_timeout": max(2, math.ceil(timeout_seconds * QUERY_BUDGET)),
         }
-        if options.password is not None:
-            arguments["password"] = options.password.read()
-            secrets.append(arguments["password"])
-        if isinstance(options.user, SecretRef):
-            arguments["user"] = options.user.read()
-        elif options.user is not None:
-            arguments["user"] = options.user
+        for keyword, value in (("password", options.password), ("user", options.user)):
+            if (revealed := reveal(value, secrets)) is not None:
+                arguments[keyword] = revealed
         if options.sslmode is not None:
             arguments["sslmode"] = options.sslmode
         return arguments

@@ -21,7 +21,7 @@ from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
 from exporters.multitarget.grouplog import GroupLog
 from exporters.multitarget.kept import KeptClients
 from exporters.names import redis as names
-from exporters.secrets import SecretRef, parse_secret, redact
+from exporters.secrets import SecretRef, parse_secret, redact, reveal
 from exporters.validation import Validator
 
 DEFAULT_PORT = 6379
@@ -91,11 +91,9 @@ class RedisProber:
         budget = timeout_seconds * QUERY_BUDGET
         secrets: list[str] = []
         try:
-            if self._options.password is not None:  # read on every probe, to redact errors
-                secrets.append(self._options.password.read())
             # redis-py reconnects a kept connection the server closed while it was idle
             client, _fresh = self._clients.get(
-                target.address, budget, lambda: self._connect(target, budget)
+                target.address, budget, lambda: self._connect(target, budget, secrets)
             )
             pipeline = client.pipeline(transaction=False)
             pipeline.info("all")
@@ -122,26 +120,23 @@ class RedisProber:
         self._groups.report(target, errors)
         return families
 
-    def _connect(self, target: Target, budget: float) -> "redis.Redis":
+    def _connect(self, target: Target, budget: float, secrets: list[str]) -> "redis.Redis":
         """Return a new client for the target (redis-py connects on the first command)."""
         host, port = split_host_port(target.address, DEFAULT_PORT)
         return redis.Redis(
-            host=host, port=port, db=self._options.db, **self._login(),
+            host=host, port=port, db=self._options.db, **self._login(secrets),
             socket_timeout=budget, socket_connect_timeout=budget,
             retry=Retry(NoBackoff(), 0), client_name=CLIENT_NAME,
             driver_info=None,
         )
 
-    def _login(self) -> dict[str, Any]:
-        """Return username, password and TLS keywords; each secret is read now."""
+    def _login(self, secrets: list[str]) -> dict[str, Any]:
+        """Return username, password and TLS keywords; each secret is read now and redacted."""
         options = self._options
         login: dict[str, Any] = {}
-        if isinstance(options.username, SecretRef):
-            login["username"] = options.username.read()
-        elif options.username is not None:
-            login["username"] = options.username
-        if options.password is not None:
-            login["password"] = options.password.read()
+        for keyword, value in (("password", options.password), ("username", options.username)):
+            if (revealed := reveal(value, secrets)) is not None:
+                login[keyword] = revealed
         if options.tls:
             login["ssl"] = True
             login["ssl_ca_certs"] = options.tls_ca_file
