@@ -1,6 +1,7 @@
 """The /probe framework: resolution, refusals, single flight, cache, deadline, self-metrics."""
 
 import dataclasses
+import logging
 import os
 import threading
 import time
@@ -15,8 +16,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from exporters.config import parse_settings
 from exporters.errors import ConfigError
+from exporters.multitarget import base
 from exporters.multitarget import runner as runner_module
-from exporters.multitarget.base import Module, Prober, ProberKind, Target
+from exporters.multitarget.base import Module, Prober, ProberKind, Target, TransitionLog
+from exporters.multitarget.grouplog import GroupLog
 from exporters.multitarget.runner import ProbeRunner
 from exporters.names import multitarget as names
 from exporters.probes.scheduler import Scheduler
@@ -351,3 +354,26 @@ def test_probe_endpoint_over_http(server_url: str) -> None:
     own = requests.get(f"{server_url}/metrics", timeout=10).text
     assert f'{names.PERFSIGHT_PROBE_RUNS_TOTAL}{{module="open",target="a:1"}} 1.0' in own
     assert f'{names.PERFSIGHT_PROBE_REFUSED_TOTAL}{{module="open"}} 1.0' in own
+
+
+def test_transition_logs_remember_a_bounded_number_of_targets(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    transitions, groups = TransitionLog("test"), GroupLog("test")
+    first = Target("first", "first:1")
+    transitions.report(first, "down")
+    groups.report(first, {"g": "denied"})
+    for index in range(base.MAX_REMEMBERED_TARGETS):
+        transitions.report(Target(f"t{index}", f"t{index}:1"), "down")
+        groups.report(Target(f"t{index}", f"t{index}:1"), {"g": "denied"})
+    caplog.clear()
+    transitions.report(first, "down")  # forgotten: logged as a new failure, not remembered
+    groups.report(first, {"g": "denied"})
+    assert [r.getMessage() for r in caplog.records] == [
+        "test target first is down: down", "test target first: metrics left out: g (denied)",
+    ]
+    caplog.clear()
+    transitions.report(first, "down")  # the most recent ones are still remembered
+    groups.report(first, {"g": None})
+    assert [r.getMessage() for r in caplog.records] == ["test target first: metrics back: g"]

@@ -1,15 +1,19 @@
 """What a prober kind is: its options parser, its factory, and the metric that says it is up."""
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from prometheus_client.core import Metric
 
 from exporters.validation import Validator
 
 log = logging.getLogger(__name__)
+Value = TypeVar("Value")
+# targets whose last outcome a log remembers; unlisted addresses beyond it evict the oldest
+MAX_REMEMBERED_TARGETS = 1000
 
 
 @dataclass(frozen=True)
@@ -69,17 +73,33 @@ class ProberKind:
     default_modules: dict[str, Any] = field(default_factory=dict)
 
 
+class Remembered(Generic[Value]):
+    """The last value per target, for the most recently reported targets only."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, Value] = {}
+
+    def swap(self, target: str, value: Value) -> Value | None:
+        """Remember the target's new value; return its previous one."""
+        with self._lock:
+            previous = self._values.pop(target, None)
+            self._values[target] = value
+            if len(self._values) > MAX_REMEMBERED_TARGETS:
+                del self._values[next(iter(self._values))]
+        return previous
+
+
 class TransitionLog:
     """Log a target's failure once when it starts or changes, and its recovery once."""
 
     def __init__(self, kind: str) -> None:
         self._kind = kind
-        self._last: dict[str, str | None] = {}
+        self._last: Remembered[str | None] = Remembered()
 
     def report(self, target: Target, error: str | None) -> None:
         """Record this probe's outcome: None for success, else a secret-free description."""
-        previous = self._last.get(target.name)
-        self._last[target.name] = error
+        previous = self._last.swap(target.name, error)
         if error is not None and error != previous:
             log.error("%s target %s is down: %s", self._kind, target.name, error)
         elif error is None and previous is not None:

@@ -2,7 +2,7 @@
 
 import logging
 
-from exporters.multitarget.base import Target
+from exporters.multitarget.base import Remembered, Target
 
 log = logging.getLogger(__name__)
 
@@ -12,20 +12,19 @@ class GroupLog:
 
     def __init__(self, prober_name: str) -> None:
         self._name = prober_name
-        self._errors: dict[tuple[str, str], str] = {}
+        self._errors: Remembered[dict[str, str]] = Remembered()
 
     def report(self, target: Target, errors: dict[str, str | None]) -> None:
         """Record one probe's per-group outcome: None for success, else a secret-free error."""
         failing: dict[str, list[str]] = {}
         back: list[str] = []
+        now = {group: error for group, error in errors.items() if error is not None}
+        before = self._errors.swap(target.name, now) or {}
         for group, error in errors.items():
-            key = (target.name, group)
-            previous = self._errors.pop(key, None)
-            if error is not None:
-                self._errors[key] = error
-                if error != previous:
-                    failing.setdefault(error, []).append(group)
-            elif previous is not None:
+            previous = before.get(group)
+            if error is not None and error != previous:
+                failing.setdefault(error, []).append(group)
+            elif error is None and previous is not None:
                 back.append(group)
         if failing:
             log.warning(
