@@ -3,6 +3,7 @@
 import gzip
 import html
 import logging
+import math
 import platform
 import socket
 import ssl
@@ -60,7 +61,7 @@ def scrape_deadline(header: str | None, default_seconds: float) -> float:
         timeout = float(header) if header else default_seconds
     except ValueError:
         timeout = default_seconds
-    if timeout <= 0:
+    if not 0 < timeout < math.inf:  # also NaN: a deadline that never passes is none
         timeout = default_seconds
     return timeout - min(DEADLINE_OFFSET_SECONDS, timeout / 2)
 

@@ -97,7 +97,8 @@ def test_landing_health_and_unknown_paths(url: str) -> None:
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [(None, 9.5), ("10", 9.5), ("0.4", 0.2), ("garbage", 9.5), ("-3", 9.5)],
+    [(None, 9.5), ("10", 9.5), ("0.4", 0.2), ("garbage", 9.5), ("-3", 9.5), ("inf", 9.5),
+     ("nan", 9.5)],
 )
 def test_scrape_deadline(header: str | None, expected: float) -> None:
     assert scrape_deadline(header, 10.0) == pytest.approx(expected)
