@@ -23,7 +23,7 @@ from typing import Any
 
 import pymysql
 
-from tests.harness.servers import Server, free_port, require_binary
+from tests.harness.servers import Server, free_port, require_binary, running_in_tempdir
 
 MONITOR_USER = "perfsight"
 MONITOR_GRANTS = "PROCESS, REPLICATION CLIENT, SLAVE MONITOR, SELECT"
@@ -160,14 +160,8 @@ class MariaDB:
 @contextmanager
 def running_mariadb(*, server_id: int = 1, flags: Sequence[str] = ()) -> Iterator[MariaDB]:
     """Install and start a server in a temp dir, with the monitoring user; always remove it."""
-    workdir = Path(tempfile.mkdtemp(prefix="perfsight-mariadb-"))
-    server: MariaDB | None = None
-    try:
-        server = MariaDB(workdir, server_id, flags)
-        server.start()
+    with running_in_tempdir(
+        "perfsight-mariadb-", lambda workdir: MariaDB(workdir, server_id, flags)
+    ) as server:
         server.create_monitor_user()
         yield server
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)

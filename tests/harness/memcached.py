@@ -4,8 +4,6 @@
 """
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +11,7 @@ from pathlib import Path
 from pymemcache.client.base import Client
 
 from tests.harness.restartable import Restartable
-from tests.harness.servers import Server, free_port, require_binary
+from tests.harness.servers import Server, free_port, require_binary, running_in_tempdir
 
 MEMORY_MEGABYTES = 2  # the least memcached takes with its default 1 MB item size limit
 
@@ -56,11 +54,5 @@ class Memcached(Restartable):
 @contextmanager
 def running_memcached() -> Iterator[Memcached]:
     """Start memcached in a temp dir; always stop it and remove the dir."""
-    workdir = Path(tempfile.mkdtemp(prefix="perfsight-memcached-"))
-    server = Memcached(workdir)
-    try:
-        server.start()
+    with running_in_tempdir("perfsight-memcached-", Memcached) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)

@@ -8,16 +8,14 @@ clean stop, `-m immediate` for a crash.
 import os
 import pwd
 import secrets
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
-from tests.harness.servers import Server, free_port
+from tests.harness.servers import Server, free_port, running_in_tempdir
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SUPERUSER = "postgres"
@@ -135,15 +133,10 @@ def running_postgres(
     *, preload_statements: bool = False, standby_of: Postgres | None = None
 ) -> Iterator[Postgres]:
     """Start a new cluster (or a streaming standby of one) in a temp dir; always remove it."""
-    workdir = Path(tempfile.mkdtemp(prefix="perfsight-pg-"))
-    account = pwd.getpwnam(OS_USER)
-    os.chown(workdir, account.pw_uid, account.pw_gid)
-    server: Postgres | None = None
-    try:
-        server = Postgres(workdir, preload_statements=preload_statements, primary=standby_of)
-        server.start()
+    def make(workdir: Path) -> Postgres:
+        account = pwd.getpwnam(OS_USER)
+        os.chown(workdir, account.pw_uid, account.pw_gid)
+        return Postgres(workdir, preload_statements=preload_statements, primary=standby_of)
+
+    with running_in_tempdir("perfsight-pg-", make) as server:
         yield server
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)

@@ -7,8 +7,6 @@ password on a replica), `--replicaof` another harness server, and TLS only (`--p
 (SIGKILL); `start()` brings it back on the same port.
 """
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +16,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.harness.restartable import Restartable
-from tests.harness.servers import Server, free_port, require_binary
+from tests.harness.servers import Server, free_port, require_binary, running_in_tempdir
 
 
 class Redis(Restartable):
@@ -85,13 +83,7 @@ def running_redis(
     replica_of: Redis | None = None, tls: tuple[Path, Path] | None = None,
 ) -> Iterator[Redis]:
     """Start a redis-server (a replica of replica_of if given) in a temp dir; always clean up."""
-    workdir = Path(tempfile.mkdtemp(prefix="perfsight-redis-"))
-    server = Redis(
+    with running_in_tempdir("perfsight-redis-", lambda workdir: Redis(
         workdir, maxmemory=maxmemory, password=password, replica_of=replica_of, tls=tls
-    )
-    try:
-        server.start()
+    )) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)

@@ -5,10 +5,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol, TypeVar
 
 import requests
 
@@ -95,3 +97,29 @@ class Server:
 def perfsight_argv(*args: str) -> list[str]:
     """Return the command line running this checkout's exporter."""
     return [sys.executable, "-m", "exporters", *args]
+
+
+class Startable(Protocol):
+    """A harness server: start() waits until it answers, stop() is idempotent."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+Started = TypeVar("Started", bound=Startable)
+
+
+@contextmanager
+def running_in_tempdir(prefix: str, make: Callable[[Path], Started]) -> Iterator[Started]:
+    """Start the server make() builds in a new temp dir; always stop it and remove the dir."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    server: Started | None = None
+    try:
+        server = make(workdir)
+        server.start()
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
