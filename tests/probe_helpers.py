@@ -1,10 +1,13 @@
-"""Run one in-process probe of a kind with given options and read its samples."""
+"""Run one in-process probe of a kind with given options and read its samples; its problems."""
 
 from typing import Any
 
+import pytest
 from prometheus_client.core import CollectorRegistry, Metric
 from prometheus_client.exposition import generate_latest
 
+from exporters.config import parse_settings
+from exporters.errors import ConfigError
 from exporters.multitarget.base import Module, Target
 from exporters.multitarget.kinds import KINDS_BY_NAME
 from exporters.validation import Validator
@@ -48,3 +51,11 @@ def phase(values: Values, family: str, name: str) -> float:
 def value(values: Values, family: str) -> float:
     """Return an unlabelled sample."""
     return values[family][frozenset()]
+
+
+def option_problems(kind: str, options: object, **module: object) -> list[str]:
+    """Return every problem the config reports for one module of kind with these options."""
+    config = {"modules": {"db": {"prober": kind, kind: options, **module}}}
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(config)
+    return raised.value.problems

@@ -12,22 +12,15 @@ from exporters.collectors.mysql_queries import (
     replication_statement,
 )
 from exporters.config import parse_settings
-from exporters.errors import ConfigError
 from exporters.multitarget.address import split_host_port
 from exporters.multitarget.settings import default_modules
 from exporters.names import mysql as names
 from exporters.secrets import SecretRef
-
-
-def problems_of(mysql_options: object) -> list[str]:
-    config = {"modules": {"db": {"prober": "mysql", "mysql": mysql_options}}}
-    with pytest.raises(ConfigError) as raised:
-        parse_settings(config)
-    return raised.value.problems
+from tests.probe_helpers import option_problems
 
 
 def test_every_bad_option_is_reported_with_its_path() -> None:
-    problems = problems_of({
+    problems = option_problems("mysql", {
         "user": 42,
         "password": "hunter2",
         "unix_socket": "relative/mysqld.sock",
@@ -51,7 +44,7 @@ def test_every_bad_option_is_reported_with_its_path() -> None:
 
 
 def test_empty_user_and_secret_without_a_source_are_refused() -> None:
-    assert problems_of({"user": "", "password": {"env": "A", "file": "/b"}}) == [
+    assert option_problems("mysql", {"user": "", "password": {"env": "A", "file": "/b"}}) == [
         "modules.db.mysql.user: must be a non-empty string, got ''",
         "modules.db.mysql.password: needs exactly one of 'env' or 'file'",
     ]

@@ -5,22 +5,15 @@ import pytest
 from exporters.collectors.postgres import PostgresOptions, parse_address
 from exporters.collectors.postgres_queries import add, legacy_counter, short_version
 from exporters.config import parse_settings
-from exporters.errors import ConfigError
 from exporters.exposition import render_text
 from exporters.multitarget.settings import default_modules
 from exporters.names import postgres as names
 from exporters.secrets import SecretRef
-
-
-def problems_of(postgres_options: object, **module: object) -> list[str]:
-    config = {"modules": {"db": {"prober": "postgres", "postgres": postgres_options, **module}}}
-    with pytest.raises(ConfigError) as raised:
-        parse_settings(config)
-    return raised.value.problems
+from tests.probe_helpers import option_problems
 
 
 def test_every_bad_option_is_reported_with_its_path() -> None:
-    problems = problems_of({
+    problems = option_problems("postgres", {
         "user": 42,
         "password": "hunter2",
         "database": "",
@@ -44,7 +37,7 @@ def test_every_bad_option_is_reported_with_its_path() -> None:
 
 
 def test_secret_reference_needs_exactly_one_source() -> None:
-    problems = problems_of({"password": {"env": "A", "file": "/b"}})
+    problems = option_problems("postgres", {"password": {"env": "A", "file": "/b"}})
     assert problems == ["modules.db.postgres.password: needs exactly one of 'env' or 'file'"]
 
 
