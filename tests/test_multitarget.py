@@ -377,3 +377,18 @@ def test_transition_logs_remember_a_bounded_number_of_targets(
     transitions.report(first, "down")  # the most recent ones are still remembered
     groups.report(first, {"g": None})
     assert [r.getMessage() for r in caplog.records] == ["test target first: metrics back: g"]
+
+
+def test_a_password_in_an_unlisted_url_stays_out_of_labels_and_logs(
+    runner: ProbeRunner, prober: CountingProber, caplog: pytest.LogCaptureFixture
+) -> None:
+    address = "https://alice:s3cret-pw@example.test:8443/health?x=a@b"
+    prober.release.clear()
+    answer = runner.answer(q(target=address, module="quick"), 5)  # overruns: logged by name
+    prober.release.set()
+    assert values(answer.families) == {"test_up": 0.0}
+    labels = {s.labels.get("target") for family in runner.collect() for s in family.samples}
+    assert labels == {"https://<redacted>@example.test:8443/health?x=a@b"}
+    assert "s3cret-pw" not in caplog.text and "example.test" in caplog.text
+    probed = runner.answer(q(target=address, module="open"), 5).families
+    assert probed[1].samples[0].labels == {"address": address}  # the prober gets it all

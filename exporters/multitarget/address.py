@@ -1,6 +1,11 @@
-"""Split a probe target's `host:port` address, with the kind's default port."""
+"""Split a probe target's `host:port` address, with the kind's default port; name it safely."""
 
+import re
 from urllib.parse import urlsplit
+
+from exporters.secrets import REDACTED
+
+_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#]*@", re.IGNORECASE)
 
 
 def split_host_port(address: str, default_port: int) -> tuple[str, int]:
@@ -13,3 +18,8 @@ def split_host_port(address: str, default_port: int) -> tuple[str, int]:
     if not parts.hostname or parts.path or parts.query or parts.fragment or "@" in address:
         raise ValueError(f"invalid address {address!r}: want host:port")
     return parts.hostname, port or default_port
+
+
+def without_userinfo(address: str) -> str:
+    """Return the address with a URL's `user:password@` replaced, fit for labels and logs."""
+    return _USERINFO.sub(rf"\1{REDACTED}@", address)

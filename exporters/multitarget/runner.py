@@ -15,6 +15,7 @@ from http import HTTPStatus
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from exporters.multitarget.address import without_userinfo
 from exporters.multitarget.base import Module, Prober, ProberKind, Target
 from exporters.multitarget.kinds import KINDS_BY_NAME
 from exporters.names import multitarget as names
@@ -103,7 +104,8 @@ class ProbeRunner:
         if listed is not None:
             target = listed[0]
         elif module.allow_unlisted_targets:
-            target = Target(name=target_name, address=target_name)
+            # the name labels self-metrics and log lines: a URL's password stays out of both
+            target = Target(name=without_userinfo(target_name), address=target_name)
         else:
             return self._refuse(
                 module, f"target {target_name!r} is not listed in the config and module "
