@@ -22,6 +22,7 @@ from exporters.multitarget.base import Module, Prober, ProberKind, Target, Trans
 from exporters.multitarget.grouplog import GroupLog
 from exporters.multitarget.runner import ProbeRunner
 from exporters.names import multitarget as names
+from exporters.names import probe as probe_names
 from exporters.probes.scheduler import Scheduler
 from exporters.registry import Scraper
 from exporters.secrets import SecretRef, parse_secret, redact
@@ -280,6 +281,38 @@ def test_scheduled_targets_share_the_runners_prober(prober: CountingProber) -> N
         probe_runner.close()
     assert builds == ["open"]
     assert prober.closed
+
+
+class SlowProber(CountingProber):
+    """A prober that takes 0.3 s."""
+
+    def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
+        time.sleep(0.3)
+        return super().probe(target, timeout_seconds)
+
+
+def test_scheduled_durations_are_the_probes_own_when_a_cached_run_serves_them() -> None:
+    prober = SlowProber()
+    scheduled = Target("t", "a:1", interval_seconds=0.5)
+    probe_runner = ProbeRunner({"cached": module("cached", interval=60)},
+                               {"t": (scheduled, "cached")}, kinds={"test": make_kind(prober)})
+    scheduler = Scheduler(probe_runner)
+
+    def durations() -> tuple[float, float]:
+        found = {s.name: s.value for family in scheduler.collect() for s in family.samples
+                 if s.name.startswith(probe_names.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS)}
+        return (found.get(f"{probe_names.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_count", 0.0),
+                found.get(f"{probe_names.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_sum", 0.0))
+
+    try:
+        scheduler.start()
+        assert wait_for(lambda: durations()[0] >= 3)
+    finally:
+        scheduler.close()
+        probe_runner.close()
+    count, total = durations()
+    assert prober.runs == 1  # the later turns were served from the cached run
+    assert total / count >= 0.29  # each the 0.3 s of that run, not the cache's instant reply
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 5) -> bool:

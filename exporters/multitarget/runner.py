@@ -128,21 +128,24 @@ class ProbeRunner:
         if isinstance(resolved, Answer):
             return resolved
         module, target = resolved
-        return Answer(HTTPStatus.OK, self.probe(module, target, deadline_seconds))
+        families, _duration = self.probe(module, target, deadline_seconds)
+        return Answer(HTTPStatus.OK, families)
 
-    def probe(self, module: Module, target: Target, deadline_seconds: float) -> list[Metric]:
-        """Return the target's families from a fresh, running or new run, within the deadline."""
+    def probe(
+        self, module: Module, target: Target, deadline_seconds: float
+    ) -> tuple[list[Metric], float]:
+        """Return the families of a fresh, running or new run, and how long that probe took."""
         timeout = min(module.timeout_seconds, deadline_seconds)
         run, fresh = self._run_for(module, target, timeout)
         finished = run.done.wait(timeout=max(0.0, run.started + timeout - time.monotonic()))
         if finished:
-            return list(run.families)
+            return list(run.families), run.duration
         log.error(
             "%s probe of %s exceeded its timeout of %.3fs", module.kind, target.name, timeout
         )
         if fresh:
             self._count(module, target, error=True)
-        return self._down(module)
+        return self._down(module), timeout
 
     def _run_for(self, module: Module, target: Target, timeout: float) -> tuple[_Run, bool]:
         """Return the run serving this scrape and whether this scrape started it."""

@@ -129,14 +129,14 @@ class Scheduler:
 
     def _run(self, index: int) -> None:
         job = self.jobs[index]
-        started = time.monotonic()
         try:
-            # the runner answers the kind's up metric at 0 for a raising or overrunning probe
-            families = self._runner.probe(job.module, job.target, job.interval)
+            # the runner answers the kind's up metric at 0 for a raising or overrunning probe;
+            # the duration is the probe's own, also when a scrape's run or cache served it
+            families, duration = self._runner.probe(job.module, job.target, job.interval)
         finally:
             with self._lock:
                 self._running.discard(index)
-        self.record(job, families, time.monotonic() - started)
+        self.record(job, families, duration)
 
     def record(self, job: Job, families: list[Metric], duration: float) -> None:
         """Fold one probe's families into the target's histograms, counters and gauges."""
