@@ -425,3 +425,7 @@ def test_a_password_in_an_unlisted_url_stays_out_of_labels_and_logs(
     assert "s3cret-pw" not in caplog.text and "example.test" in caplog.text
     probed = runner.answer(q(target=address, module="open"), 5).families
     assert probed[1].samples[0].labels == {"address": address}  # the prober gets it all
+    caplog.clear()
+    TransitionLog("browser").report(Target("page", address), f"Page.goto: net::ERR at {address}")
+    assert caplog.messages == ["browser target page is down: Page.goto: net::ERR at "
+                               "https://<redacted>@example.test:8443/health?x=a@b"]

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from exporters.secrets import REDACTED
 
-_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/?#]*@", re.IGNORECASE)
+_USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/?#\s@]*@", re.IGNORECASE)
 
 
 def split_host_port(address: str, default_port: int) -> tuple[str, int]:
@@ -21,5 +21,5 @@ def split_host_port(address: str, default_port: int) -> tuple[str, int]:
 
 
 def without_userinfo(address: str) -> str:
-    """Return the address with a URL's `user:password@` replaced, fit for labels and logs."""
+    """Return the text with every URL's `user:password@` replaced, fit for labels and logs."""
     return _USERINFO.sub(rf"\1{REDACTED}@", address)

@@ -8,6 +8,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from prometheus_client.core import Metric
 
+from exporters.multitarget.address import without_userinfo
 from exporters.validation import Validator
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ class TransitionLog:
 
     def report(self, target: Target, error: str | None) -> None:
         """Record this probe's outcome: None for success, else a secret-free description."""
+        if error is not None:  # client libraries' errors may quote the URL they were given
+            error = without_userinfo(error)
         previous = self._last.swap(target.name, error)
         if error is not None and error != previous:
             log.error("%s target %s is down: %s", self._kind, target.name, error)
