@@ -138,17 +138,12 @@ def _families(timings: PageTimings) -> list[Metric]:
     return [*families, refused]
 
 
-def build(module: Module) -> BrowserProber:
-    """Make the prober for a browser module (the browser itself starts at the first probe)."""
-    return BrowserProber(module)
-
-
 BROWSER = ProberKind(
     name="browser",
     help="A real headless Chromium loads the page: navigation, paint and layout timings",
     up_metric=probe_names.PROBE_SUCCESS,
     parse_options=parse_browser_options,
-    build=build,
+    build=BrowserProber,
     sends_credentials=False,
     default_modules={"browser": {}},
 )

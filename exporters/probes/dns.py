@@ -151,17 +151,12 @@ def _count(section: list[Any]) -> int:
     return sum(len(rrset) for rrset in section)
 
 
-def build(module: Module) -> DNSProber:
-    """Make the prober for a dns module."""
-    return DNSProber(module)
-
-
 DNS = ProberKind(
     name="dns",
     help="One DNS query timed per phase, named as blackbox_exporter's dns prober",
     up_metric=names.PROBE_SUCCESS,
     parse_options=parse_dns_options,
-    build=build,
+    build=DNSProber,
     sends_credentials=False,
     default_min_interval_seconds=0.0,
     default_modules={

@@ -331,17 +331,12 @@ def _header_failure(options: HTTPOptions, headers: dict[str, str]) -> str | None
     return None
 
 
-def build(module: Module) -> HTTPProber:
-    """Make the prober for an http module."""
-    return HTTPProber(module)
-
-
 HTTP = ProberKind(
     name="http",
     help="HTTP(S) request timed per phase, named as blackbox_exporter's http prober",
     up_metric=names.PROBE_SUCCESS,
     parse_options=parse_http_options,
-    build=build,
+    build=HTTPProber,
     sends_credentials=False,
     default_min_interval_seconds=0.0,
     default_modules={"http_2xx": {}, "http_post_2xx": {"method": "POST"}},

@@ -177,17 +177,12 @@ def _expect(reader: Any, pattern: re.Pattern[str]) -> re.Match[str] | None:
             return match
 
 
-def build(module: Module) -> TCPProber:
-    """Make the prober for a tcp module."""
-    return TCPProber(module)
-
-
 TCP = ProberKind(
     name="tcp",
     help="TCP connect, optional TLS and send/expect, named as blackbox_exporter's tcp prober",
     up_metric=names.PROBE_SUCCESS,
     parse_options=parse_tcp_options,
-    build=build,
+    build=TCPProber,
     sends_credentials=False,
     default_min_interval_seconds=0.0,
     default_modules={"tcp_connect": {}, "tls_connect": {"tls": True}},
