@@ -149,8 +149,12 @@ def test_at_most_max_concurrent_pages_load_at_once(
 
 def chromium_processes() -> list[psutil.Process]:
     """Return the Chromium processes this test process started (through the driver)."""
-    return [child for child in psutil.Process(os.getpid()).children(recursive=True)
-            if "chrom" in child.name()]
+    found = []
+    for child in psutil.Process(os.getpid()).children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):  # Chromium's helpers come and go
+            if "chrom" in child.name():
+                found.append(child)
+    return found
 
 
 @pytest.mark.integration
