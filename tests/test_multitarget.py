@@ -429,3 +429,21 @@ def test_a_password_in_an_unlisted_url_stays_out_of_labels_and_logs(
     TransitionLog("browser").report(Target("page", address), f"Page.goto: net::ERR at {address}")
     assert caplog.messages == ["browser target page is down: Page.goto: net::ERR at "
                                "https://<redacted>@example.test:8443/health?x=a@b"]
+
+
+def test_a_guard_still_resolving_at_the_deadline_answers_down(prober: CountingProber) -> None:
+    def slow_guard(_module: Module, _target: Target) -> str | None:
+        time.sleep(2)  # a resolver that does not answer
+        return None
+
+    probe_runner = ProbeRunner({"open": module("open")}, {}, guard=slow_guard,
+                               kinds={"test": make_kind(prober)})
+    try:
+        started = time.monotonic()
+        answer = probe_runner.answer(q(target="slow.example:1", module="open"), 0.3)
+        assert time.monotonic() - started < 0.6
+    finally:
+        probe_runner.close()
+    assert answer.status == HTTPStatus.OK
+    assert values(answer.families) == {"test_up": 0.0}
+    assert prober.runs == 0  # an address not checked is never probed

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -79,6 +80,7 @@ class ProbeRunner:
         self.kinds = dict(kinds)
         self._probers: dict[str, Prober] = {}
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="probe")
+        self._guards = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="guard")
         self._max_pending = max_workers * MAX_PENDING_PER_WORKER
         self._pending = 0
         self._lock = threading.Lock()
@@ -87,8 +89,14 @@ class ProbeRunner:
         self._stats: dict[tuple[str, str], _Stats] = {}
         self._refused: dict[str, int] = {}
 
-    def resolve(self, query: Mapping[str, list[str]]) -> tuple[Module, Target] | Answer:
-        """Find the module and target a query names, or the 4xx answer explaining why not."""
+    def resolve(
+        self, query: Mapping[str, list[str]], deadline_seconds: float
+    ) -> tuple[Module, Target] | Answer:
+        """Find the module and target a query names, or the answer explaining why not.
+
+        The guard resolves names, which may hang: past the deadline the answer is the kind's up
+        metric at 0 (status 200), as for a probe that overran.
+        """
         target_name = (query.get("target") or [""])[0]
         module_name = (query.get("module") or [""])[0]
         if not target_name:
@@ -111,7 +119,19 @@ class ProbeRunner:
                 module, f"target {target_name!r} is not listed in the config and module "
                 f"{module.name!r} only probes listed targets (allow_unlisted_targets: false)",
             )
-        reason = self._guard(module, target)
+        return self._checked(module, target, deadline_seconds)
+
+    def _checked(
+        self, module: Module, target: Target, deadline_seconds: float
+    ) -> tuple[Module, Target] | Answer:
+        """Return module and target if the guard allows them in time, else the answer."""
+        try:
+            reason = self._guards.submit(self._guard, module, target).result(deadline_seconds)
+        except FutureTimeout:
+            log.error("%s probe of %s: its address was not checked within %.3fs",
+                      module.kind, target.name, deadline_seconds)
+            self._count(module, target, error=True)
+            return Answer(HTTPStatus.OK, self._down(module))
         if reason is not None:
             return self._refuse(module, reason)
         return module, target
@@ -124,11 +144,13 @@ class ProbeRunner:
 
     def answer(self, query: Mapping[str, list[str]], deadline_seconds: float) -> Answer:
         """Probe what the query names (or reuse a fresh result) within the deadline."""
-        resolved = self.resolve(query)
+        started = time.monotonic()
+        resolved = self.resolve(query, deadline_seconds)
         if isinstance(resolved, Answer):
             return resolved
         module, target = resolved
-        families, _duration = self.probe(module, target, deadline_seconds)
+        remaining = deadline_seconds - (time.monotonic() - started)
+        families, _duration = self.probe(module, target, remaining)
         return Answer(HTTPStatus.OK, families)
 
     def probe(
@@ -261,6 +283,7 @@ class ProbeRunner:
     def close(self) -> None:
         """Close every prober; probes still running are abandoned."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._guards.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             probers, self._probers = list(self._probers.values()), {}
         for prober in probers:
