@@ -167,9 +167,11 @@ def test_concurrent_scrapes_share_one_run(runner: ProbeRunner, prober: CountingP
     ]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 5
-    while prober.runs == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    def joined() -> bool:  # the other two scrapes arrived while the first run is held
+        return any(s.name == names.PERFSIGHT_PROBE_CACHE_HITS_TOTAL and s.value == 2
+                   for family in runner.collect() for s in family.samples)
+
+    assert wait_for(lambda: prober.runs == 1 and joined())
     prober.release.set()
     for thread in threads:
         thread.join(timeout=10)
