@@ -3,20 +3,27 @@
 Playwright's objects belong to the thread (sync API) or event loop (async API) that made them.
 So one daemon thread runs an event loop that alone starts, uses and stops Playwright and the
 browser; probe threads hand it coroutines and wait on the returned futures with their deadline.
-The browser starts at the first probe and again after it died or was found hung.
+The browser starts at the first probe and again after it died or was found hung. A hung
+browser may not react to its driver going away (a stopped or spinning process never reads the
+closed pipe), so stopping also kills whatever is left of the driver's process tree.
 """
 
 import asyncio
+import contextlib
 import logging
+import os
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+import psutil
 from playwright.async_api import Browser, BrowserContext, Error, Playwright, async_playwright
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Drivers are told apart by which child process appeared while one started: one at a time.
+_DRIVER_START = threading.Lock()
 CLOSE_SECONDS = 5.0
 
 
@@ -31,6 +38,7 @@ class BrowserWorker:
         )
         self._thread.start()
         self._playwright: Playwright | None = None
+        self._driver: psutil.Process | None = None
         self._starting: asyncio.Future[Browser] | None = None
         self.launches = 0
 
@@ -60,7 +68,11 @@ class BrowserWorker:
 
     async def _launch(self) -> Browser:
         if self._playwright is None:
-            self._playwright = await async_playwright().start()
+            with _DRIVER_START:
+                before = _children()
+                self._playwright = await async_playwright().start()
+                new = [child for pid, child in _children().items() if pid not in before]
+            self._driver = new[0] if len(new) == 1 else None
         browser = await self._playwright.chromium.launch(
             executable_path=self._executable, headless=True
         )
@@ -103,6 +115,8 @@ class BrowserWorker:
         """Stop the browser; if it does not stop, stop the driver, which takes it down too."""
         starting, self._starting = self._starting, None
         playwright, self._playwright = self._playwright, None
+        driver, self._driver = self._driver, None
+        tree = _tree(driver)
         try:
             if starting is not None:
                 browser = await asyncio.wait_for(asyncio.shield(starting), CLOSE_SECONDS)
@@ -110,8 +124,11 @@ class BrowserWorker:
         except (TimeoutError, Error):
             log.error("browser did not stop within %.0fs; stopping its driver", CLOSE_SECONDS)
         finally:
-            if playwright is not None:
-                await asyncio.wait_for(playwright.stop(), CLOSE_SECONDS)
+            try:
+                if playwright is not None:
+                    await asyncio.wait_for(playwright.stop(), CLOSE_SECONDS)
+            finally:
+                _kill_survivors(tree)
 
     def close(self) -> None:
         """Stop the browser and the loop thread."""
@@ -121,3 +138,26 @@ class BrowserWorker:
             log.error("could not stop the browser cleanly: %s", type(error).__name__)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=CLOSE_SECONDS)
+
+
+def _children() -> dict[int, psutil.Process]:
+    """Return this process's direct children by pid."""
+    return {child.pid: child for child in psutil.Process(os.getpid()).children()}
+
+
+def _tree(driver: psutil.Process | None) -> list[psutil.Process]:
+    """Return a driver and every process below it (the browser and its helpers)."""
+    if driver is None:
+        return []
+    with contextlib.suppress(psutil.Error):
+        return [driver, *driver.children(recursive=True)]
+    return []
+
+
+def _kill_survivors(tree: list[psutil.Process]) -> None:
+    """SIGKILL what is still alive of a stopped driver's tree (works on stopped processes)."""
+    for process in tree:
+        with contextlib.suppress(psutil.Error):
+            if process.is_running():
+                process.kill()
+    psutil.wait_procs(tree, timeout=CLOSE_SECONDS)
