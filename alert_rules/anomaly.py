@@ -1,4 +1,4 @@
-"""Anomaly alerts: SLO traffic or error ratio outside its weekly band, above a minimum volume."""
+"""Anomaly alerts: SLO traffic, error ratio or p95 latency outside its weekly band, with volume."""
 
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,6 +12,7 @@ from bundle.spec import Spec, spec_of
 
 PATH = "alert_rules/generated/anomaly.yaml"
 EVENTS, ERRORS = rn.SLO_EVENTS_RATE5M, rn.slo_error_ratio("5m")
+LATENCY, REQUESTS = rn.SERVICE_LATENCY_P95_RATE5M, rn.SERVICE_REQUESTS_RATE5M
 
 TRAFFIC_ANOMALY = Alert(
     name=rn.ALERT_TRAFFIC_ANOMALY, severity="info", for_="15m",
@@ -47,11 +48,28 @@ ERROR_RATIO_ANOMALY = Alert(
         mitigate="Roll back or fix the cause before it burns the error budget.",
     ),
 )
-ALERTS = (TRAFFIC_ANOMALY, ERROR_RATIO_ANOMALY)
+LATENCY_ANOMALY = Alert(
+    name=rn.ALERT_LATENCY_ANOMALY, severity="warning", for_="15m",
+    threshold=3, threshold_meaning="z-score (defaults to anomaly.z_threshold)",
+    summary="{{ $labels.service }} p95 latency is unusually high",
+    description="{{ $labels.service }} p95 latency is {{ $value | humanize }} standard "
+                "deviations above the same hour last week.",
+    dashboard=rn.DASHBOARD_RESPONSE_TIMES,
+    runbook=Runbook(
+        meaning="The service's p95 request latency (RED recording from its SLO presets) is far "
+                "above its weekly band while its request rate is above "
+                "`anomaly.min_events_per_second`.",
+        impact="Users wait longer than usual, possibly before a latency SLO burns.",
+        diagnose="Response times dashboard: heat map and p95 by route; database and cache "
+                 "dashboards for a slow dependency; recent deploys.",
+        mitigate="Roll back or fix the slow path; scale if it is load.",
+    ),
+)
+ALERTS = (TRAFFIC_ANOMALY, ERROR_RATIO_ANOMALY, LATENCY_ANOMALY)
 
 
 def anomaly_alert_rules(spec: Spec) -> list[AlertRule]:
-    """Return the two anomaly rules, guarded by the spec's minimum volume."""
+    """Return the anomaly rules, guarded by the spec's minimum volume."""
     volume = number(spec.anomaly.min_events_per_second)
     z_default = spec.anomaly.z_threshold
     traffic = AlertRule(replace(TRAFFIC_ANOMALY, threshold=z_default), lambda z: (
@@ -59,7 +77,10 @@ def anomaly_alert_rules(spec: Spec) -> list[AlertRule]:
         f"and {rn.anomaly_baseline(EVENTS)} > {volume}"))
     errors = AlertRule(replace(ERROR_RATIO_ANOMALY, threshold=z_default), lambda z: (
         f"{rn.anomaly_zscore(ERRORS)} > {number(z)} and {EVENTS} > {volume}"))
-    return [traffic, errors]
+    latency = AlertRule(replace(LATENCY_ANOMALY, threshold=z_default), lambda z: (
+        f"{rn.anomaly_zscore(LATENCY)} > {number(z)} and on({rn.LABEL_SERVICE}) "
+        f"{REQUESTS} > {volume}"))
+    return [traffic, errors, latency]
 
 
 def generate(root: Path) -> Iterator[Artifact]:

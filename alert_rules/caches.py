@@ -1,7 +1,7 @@
 """Cache alerts: Redis and Memcached down, Redis memory near maxmemory, evictions, low hit ratio."""
 
 from alert_rules.databases import down, near_limit
-from alert_rules.model import Alert, AlertRule, Runbook, alert_file, constant
+from alert_rules.model import FORECAST_FLOOR, Alert, AlertRule, Runbook, alert_file, constant
 from bundle import names as rn
 from bundle.promql import number, select
 from bundle.spec import Spec
@@ -22,7 +22,8 @@ REDIS_MEMORY = Alert(
     dashboard=rn.DASHBOARD_CACHES,
     runbook=Runbook(
         meaning="Redis memory is above the threshold of `maxmemory`, or a linear fit over the "
-                "capacity lookback reaches it within `capacity.horizons.redis_memory`. "
+                "capacity lookback reaches it within `capacity.horizons.redis_memory` while "
+                f"over {FORECAST_FLOOR:.0%} is in use. "
                 "Instances without maxmemory are not watched.",
         impact="At maxmemory Redis evicts keys (cache misses, lost data for non-cache use) "
                "or, with `noeviction`, refuses writes.",

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from alert_rules.model import Alert, AlertRule, Runbook, alert_file, constant
+from alert_rules.model import FORECAST_FLOOR, Alert, AlertRule, Runbook, alert_file, constant
 from bundle import names as rn
 from bundle.promql import number, select
 from bundle.spec import Spec
@@ -47,7 +47,8 @@ def connections(engine: str, name: str, limit: str) -> Alert:
         runbook=Runbook(
             meaning=f"Client connections are above the threshold of `{limit}`, or a linear "
                     f"fit over the capacity lookback reaches it within "
-                    f"`capacity.horizons.db_connections`.",
+                    f"`capacity.horizons.db_connections` while over {FORECAST_FLOOR:.0%} of "
+                    f"it is in use.",
             impact="New connections are refused once the limit is hit: errors in every "
                    "client.",
             diagnose="Databases dashboard: connections by state; which application holds "
@@ -172,9 +173,9 @@ DOWN_ALERTS = (POSTGRES_DOWN, MYSQL_DOWN)
 
 
 def near_limit(utilisation: str, exhaustion: str, horizon: int) -> Callable[[float], str]:
-    """Return: usage above the threshold, or forecast to reach the limit within the horizon."""
-    return lambda t: (f"{utilisation} > {number(t)} or ({utilisation} and {ON_INSTANCE} "
-                      f"{exhaustion} < {horizon})")
+    """Return: usage above the threshold, or past the floor and forecast to reach the limit."""
+    return lambda t: (f"{utilisation} > {number(t)} or ({utilisation} > {FORECAST_FLOOR} and "
+                      f"{ON_INSTANCE} {exhaustion} < {horizon})")
 
 
 def database_rules(spec: Spec) -> list[AlertRule]:

@@ -9,6 +9,10 @@ from bundle.artifacts import Artifact, rule_file
 from bundle.spec import Spec, spec_of
 from exporters.errors import ConfigError
 
+# a forecast to run out alerts only once this share of the resource is in use: a normal
+# daily ramp from 5% to 20% extrapolates to the limit too
+FORECAST_FLOOR = 0.5
+
 
 @dataclass(frozen=True)
 class Runbook:

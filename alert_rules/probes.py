@@ -1,4 +1,4 @@
-"""Synthetic probe alerts: failing from several locations, slow p95, certificates, browser LCP."""
+"""Synthetic probe alerts: failing from several locations, slow p95, certificates, LCP, CLS."""
 
 from alert_rules.model import Alert, AlertRule, Runbook, alert_file
 from bundle import names as rn
@@ -11,7 +11,7 @@ from exporters.names import probe as pr
 PATH = "alert_rules/generated/probes.yaml"
 TARGET = f"{rn.LABEL_JOB}, {mt.LABEL_TARGET}"
 SLOW_WINDOW = "10m"
-LCP_WINDOW = "15m"
+VITALS_WINDOW = "15m"
 FROM_LOCATION = f"{{{{ with $labels.{pr.LABEL_LOCATION} }}}}from {{{{ . }}}} {{{{ end }}}}"
 
 PROBE_FAILING = Alert(
@@ -44,7 +44,8 @@ PROBE_SLOW = Alert(
     runbook=Runbook(
         meaning=f"The 95th percentile of probe durations over {SLOW_WINDOW} is above the "
                 f"threshold, per target and location: for scheduled probes from the "
-                f"histogram `perfsight_probe_scheduled_duration_seconds` (every run counted); "
+                f"histogram `perfsight_probe_scheduled_duration_seconds` (every run counted; "
+                f"browser page loads are judged by BrowserLCPDegraded instead); "
                 f"for `/probe` targets (blackbox_exporter style, one probe per scrape) from "
                 f"the {SLOW_WINDOW} of `probe_duration_seconds` samples, i.e. the scraped "
                 f"probes themselves.",
@@ -57,23 +58,51 @@ PROBE_SLOW = Alert(
 )
 BROWSER_LCP = Alert(
     name=rn.ALERT_BROWSER_LCP, severity="warning", for_="10m", threshold=2.5,
-    threshold_meaning=f"p75 Largest Contentful Paint over {LCP_WINDOW}, seconds (Core Web "
+    threshold_meaning=f"p75 Largest Contentful Paint over {VITALS_WINDOW}, seconds (Core Web "
                       f"Vitals: good up to 2.5)",
     summary="{{ $labels.target }} paints its largest content slowly",
     description=f"The p75 Largest Contentful Paint of {{{{ $labels.target }}}} "
-                f"{FROM_LOCATION}over {LCP_WINDOW} is {{{{ $value | humanizeDuration }}}}.",
+                f"{FROM_LOCATION}over {VITALS_WINDOW} is {{{{ $value | humanizeDuration }}}}.",
     dashboard=rn.DASHBOARD_PROBES,
     runbook=Runbook(
-        meaning=f"The 75th percentile (the Core Web Vitals assessment point) of the browser "
-                f"probe's `probe_browser_largest_contentful_paint_seconds` over {LCP_WINDOW} "
-                f"is above the threshold; Core Web Vitals rate an LCP up to 2.5 s good, "
-                f"above 4 s poor.",
+        meaning=f"The 75th percentile (the Core Web Vitals assessment point) of the page's "
+                f"Largest Contentful Paint over {VITALS_WINDOW} is above the threshold: for "
+                f"`/probe` targets from the scraped "
+                f"`probe_browser_largest_contentful_paint_seconds`, for scheduled browser "
+                f"targets from the `largest_contentful_paint` phase histogram per location. "
+                f"Core Web Vitals rate an LCP up to 2.5 s good, above 4 s poor.",
         impact="Users wait for the page's main content: worse engagement and search ranking.",
         diagnose="Probes dashboard, Browser vitals row: did TTFB grow (server, network), FCP "
                  "(render-blocking CSS/JS), or only LCP (a heavy hero image, late-loaded "
                  "content)? Page weight and request count show a grown page.",
         mitigate="Roll back the change that made the page heavier; speed up the backend "
                  "(TTFB); preload and compress the largest element; defer blocking scripts.",
+    ),
+)
+BROWSER_CLS = Alert(
+    name=rn.ALERT_BROWSER_CLS, severity="warning", for_="10m", threshold=0.1,
+    threshold_meaning=f"p75 Cumulative Layout Shift over {VITALS_WINDOW} (Core Web Vitals: good "
+                      f"up to 0.1, poor above 0.25)",
+    summary="The layout of {{ $labels.target }} shifts while it loads",
+    description=f"The p75 Cumulative Layout Shift of {{{{ $labels.target }}}} "
+                f"{FROM_LOCATION}over {VITALS_WINDOW} is {{{{ $value | printf \"%.3f\" }}}}.",
+    dashboard=rn.DASHBOARD_PROBES,
+    runbook=Runbook(
+        meaning=f"The 75th percentile (the Core Web Vitals assessment point) of the page's "
+                f"Cumulative Layout Shift score over {VITALS_WINDOW} is above the threshold: for "
+                f"`/probe` targets from the scraped `{br.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT}`, "
+                f"for scheduled browser targets from the "
+                f"`{br.PERFSIGHT_PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT}` histogram per location "
+                f"(its buckets bound 0.1 and 0.25 exactly). The score sums, per 1 s/5 s session "
+                f"window, how far visible elements moved unexpectedly during the load.",
+        impact="Content jumps under the user's eyes and pointer: misclicks, lost reading "
+               "position, worse search ranking.",
+        diagnose="Probes dashboard, Browser vitals row: when the score rose, and whether page "
+                 "weight or request count changed with it; load the page with the browser's "
+                 "Performance panel (Layout Shift regions) to see which element moves.",
+        mitigate="Give images, ads and embeds explicit sizes or aspect ratios; reserve space "
+                 "for late content (banners, consent dialogs); avoid inserting content above "
+                 "what is visible; use `font-display: optional` or size-matched fallbacks.",
     ),
 )
 PROBE_CERT_EXPIRY = Alert(
@@ -92,12 +121,12 @@ PROBE_CERT_EXPIRY = Alert(
         mitigate="Renew and deploy the certificate; fix automated renewal.",
     ),
 )
-ALERTS = (PROBE_FAILING, PROBE_SLOW, PROBE_CERT_EXPIRY, BROWSER_LCP)
+ALERTS = (PROBE_FAILING, PROBE_SLOW, PROBE_CERT_EXPIRY, BROWSER_LCP, BROWSER_CLS)
 
 
-def scheduled(spec: Spec, metric: str, window: str = "") -> str:
+def scheduled(spec: Spec, metric: str, window: str = "", matcher: str = "") -> str:
     """Return a scheduled-probe series (or its rate) from the host or the probe exporters."""
-    selected = [select(metric, spec.selectors[key]) for key in ("host", "probe")]
+    selected = [select(metric, spec.selectors[key], matcher) for key in ("host", "probe")]
     if window:
         return " or ".join(f"rate({s}[{window}])" for s in selected)
     return " or ".join(selected)
@@ -118,11 +147,18 @@ def probe_rules(spec: Spec) -> list[AlertRule]:
     """Return the probe alert rules: scheduled probes' series and `/probe` targets'."""
     sel = spec.selectors["probe"]
     last_success = f"({scheduled(spec, pr.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS)})"
+    # page loads (prober browser) are judged by their LCP, not by the probe's duration
     buckets = scheduled(spec, f"{pr.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_bucket",
-                        SLOW_WINDOW)
+                        SLOW_WINDOW, f'{pr.LABEL_PROBER}!="{br.PROBER_BROWSER}"')
+    lcp_phase = br.BROWSER_TIMING_PHASES[br.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS]
+    lcp_buckets = scheduled(spec, f"{pr.PERFSIGHT_PROBE_PHASE_DURATION_SECONDS}_bucket",
+                            VITALS_WINDOW, f'{pr.LABEL_PHASE}="{lcp_phase}"')
+    cls_buckets = scheduled(spec, f"{br.PERFSIGHT_PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT}_bucket",
+                            VITALS_WINDOW)
     per_location = f"{rn.LABEL_LE}, {TARGET}, {pr.LABEL_LOCATION}"
     success = as_target(select(pr.PROBE_SUCCESS, sel))
     lcp = select(br.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS, sel)
+    cls = select(br.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT, sel)
     return [
         AlertRule(PROBE_FAILING, lambda t: failing(last_success, TARGET, t)),
         AlertRule(PROBE_FAILING, lambda t: failing(success, TARGET, t)),
@@ -134,7 +170,13 @@ def probe_rules(spec: Spec) -> list[AlertRule]:
         AlertRule(PROBE_CERT_EXPIRY, lambda t: (
             f"{select(pr.PROBE_SSL_EARLIEST_CERT_EXPIRY, sel)} - time() < {number(t)}")),
         AlertRule(BROWSER_LCP, lambda t: as_target(
-            f"quantile_over_time(0.75, {lcp}[{LCP_WINDOW}])") + f" > {number(t)}"),
+            f"quantile_over_time(0.75, {lcp}[{VITALS_WINDOW}])") + f" > {number(t)}"),
+        AlertRule(BROWSER_LCP, lambda t: (
+            f"histogram_quantile(0.75, sum by ({per_location}) ({lcp_buckets})) > {number(t)}")),
+        AlertRule(BROWSER_CLS, lambda t: as_target(
+            f"quantile_over_time(0.75, {cls}[{VITALS_WINDOW}])") + f" > {number(t)}"),
+        AlertRule(BROWSER_CLS, lambda t: (
+            f"histogram_quantile(0.75, sum by ({per_location}) ({cls_buckets})) > {number(t)}")),
     ]
 
 

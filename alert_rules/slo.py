@@ -9,6 +9,7 @@ from bundle.artifacts import Artifact, render_yaml
 from bundle.durations import UNIT_SECONDS, format_duration
 from bundle.promql import number, rng, select
 from bundle.spec import Slo, Spec, spec_of
+from bundle.spec_model import FAST_BURN_BUDGET_SHARE
 from recording_rules.slo import EVALUATION_SECONDS, slo_selector
 
 PATH = "alert_rules/generated/slo.yaml"
@@ -16,7 +17,7 @@ H, M = UNIT_SECONDS["h"], UNIT_SECONDS["m"]
 NO_WINDOW = f"ignoring({rn.LABEL_WINDOW})"
 
 # (long window, short window, share of the period's error budget spent in the long window)
-PAGE_WINDOWS = ((H, 5 * M, 0.02), (6 * H, 30 * M, 0.05))
+PAGE_WINDOWS = ((H, 5 * M, FAST_BURN_BUDGET_SHARE), (6 * H, 30 * M, 0.05))
 TICKET_WINDOWS = ((24 * H, 2 * H, 0.10), (72 * H, 6 * H, 0.10))
 
 BURN_PAGE = Alert(
@@ -73,8 +74,12 @@ ALERTS = (BURN_PAGE, BURN_TICKET, BUDGET_EXHAUSTED)
 
 
 def burn_factor(slo: Slo, long_window: int, budget_share: float) -> float:
-    """Return the burn rate at which `budget_share` of the period's budget goes in long_window."""
-    return round(budget_share * slo.period_seconds / long_window, 6)
+    """Return the burn rate spending `budget_share` of the budget in long_window, at least 1x.
+
+    Below 1x the budget outlasts the period (the SLO is met), so a shorter period's slow
+    windows (10% of a 7d budget in 3d is 0.23x) alert at 1x instead.
+    """
+    return max(1.0, round(budget_share * slo.period_seconds / long_window, 6))
 
 
 def guard(slo: Slo, window: int) -> str:

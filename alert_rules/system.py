@@ -1,10 +1,11 @@
 """Host and exporter alerts: targets down, failing collectors, USE saturation, filling resources."""
 
-from alert_rules.model import Alert, AlertRule, Runbook, alert_file, constant
+from alert_rules.model import FORECAST_FLOOR, Alert, AlertRule, Runbook, alert_file, constant
 from bundle import names as rn
 from bundle.promql import number, rng, select
 from bundle.spec import Spec
 from exporters import names as m
+from recording_rules.use import REAL_FILESYSTEMS
 
 PATH = "alert_rules/generated/system.yaml"
 HOST_LABELS = f"{rn.LABEL_INSTANCE}, {rn.LABEL_JOB}"
@@ -167,7 +168,8 @@ FDS_EXHAUSTING = Alert(
     dashboard=rn.DASHBOARD_CAPACITY,
     runbook=Runbook(
         meaning="System-wide allocated file descriptors approach `fs.file-max`, now or at "
-                "the current trend within `capacity.horizons.fds`.",
+                f"the current trend within `capacity.horizons.fds` (once over "
+                f"{FORECAST_FLOOR:.0%} is in use).",
         impact="`open`, `accept` and `socket` fail with EMFILE/ENFILE: connection errors.",
         diagnose="Which process holds them: `perfsight_process_open_fds` or "
                  "`ls /proc/*/fd | wc -l` per process; look for socket leaks.",
@@ -224,9 +226,11 @@ def system_rules(spec: Spec) -> list[AlertRule]:
             f"{rec(rn.INSTANCE_MEMORY_EXHAUSTION)} < {horizons['memory']} and on({HOST_LABELS}) "
             f"{rec(rn.INSTANCE_MEMORY_UTILISATION)} > {number(t)}")),
         filling_up(DISK_FILLING_UP, rec(rn.INSTANCE_MOUNTPOINT_FILESYSTEM_USAGE),
-                   select(m.NODE_FILESYSTEM_AVAIL_BYTES, host), lookback, horizons["disk"]),
+                   select(m.NODE_FILESYSTEM_AVAIL_BYTES, host, REAL_FILESYSTEMS), lookback,
+                   horizons["disk"]),
         filling_up(INODES_FILLING_UP, rec(rn.INSTANCE_MOUNTPOINT_INODE_USAGE),
-                   select(m.NODE_FILESYSTEM_FILES_FREE, host), lookback, horizons["inodes"]),
+                   select(m.NODE_FILESYSTEM_FILES_FREE, host, REAL_FILESYSTEMS), lookback,
+                   horizons["inodes"]),
         AlertRule(DISK_IO_SATURATED, lambda t: (
             f"{rec(rn.INSTANCE_DEVICE_DISK_IO_SATURATION)} > {number(t)} and "
             f"on({HOST_LABELS}, {m.LABEL_DEVICE}) "
@@ -234,7 +238,7 @@ def system_rules(spec: Spec) -> list[AlertRule]:
         AlertRule(NETWORK_ERRORS, lambda t: f"{rec(rn.INSTANCE_NETWORK_ERRORS)} > {number(t)}"),
         AlertRule(FDS_EXHAUSTING, lambda t: (
             f"{rec(rn.INSTANCE_FILEFD_UTILISATION)} > {number(t)} or "
-            f"({rec(rn.INSTANCE_FILEFD_UTILISATION)} and on({HOST_LABELS}) "
+            f"({rec(rn.INSTANCE_FILEFD_UTILISATION)} > {FORECAST_FLOOR} and on({HOST_LABELS}) "
             f"{rec(rn.INSTANCE_FILEFD_EXHAUSTION)} < {horizons['fds']})")),
     ]
     return rules

@@ -98,10 +98,29 @@ INSTANCE_REDIS_HIT = "instance:redis_keyspace_hits:ratio_rate5m"
 INSTANCE_MEMCACHED_HIT = "instance:memcached_commands_get_hits:ratio_rate5m"
 INSTANCE_MEMCACHED_GETS = "instance:memcached_commands_get:rate5m"
 
+# --- every time-to-exhaustion recording: (record, resource as shown, capacity.horizons key) ---
+EXHAUSTION_RECORDS = (
+    (INSTANCE_MOUNTPOINT_DISK_EXHAUSTION, "disk space", "disk"),
+    (INSTANCE_MOUNTPOINT_INODE_EXHAUSTION, "inodes", "inodes"),
+    (INSTANCE_MEMORY_EXHAUSTION, "memory", "memory"),
+    (INSTANCE_FILEFD_EXHAUSTION, "file descriptors", "fds"),
+    (INSTANCE_PG_CONNECTIONS_EXHAUSTION, "postgres connections", "db_connections"),
+    (INSTANCE_MYSQL_CONNECTIONS_EXHAUSTION, "mysql connections", "db_connections"),
+    (INSTANCE_REDIS_MEMORY_EXHAUSTION, "redis memory", "redis_memory"),
+)
+
 # --- RED per service (label: service), from the request metrics its SLO presets name -------
 SERVICE_REQUESTS_RATE5M = "service:http_requests:rate5m"
 SERVICE_ERRORS_RATIO_RATE5M = "service:http_requests_errors:ratio_rate5m"
+SERVICE_LATENCY_P50_RATE5M = "service:http_request_duration_seconds:p50_rate5m"
+SERVICE_LATENCY_P90_RATE5M = "service:http_request_duration_seconds:p90_rate5m"
 SERVICE_LATENCY_P95_RATE5M = "service:http_request_duration_seconds:p95_rate5m"
+SERVICE_LATENCY_P99_RATE5M = "service:http_request_duration_seconds:p99_rate5m"
+# percentile -> its recording
+SERVICE_LATENCY_RATE5M = {
+    50: SERVICE_LATENCY_P50_RATE5M, 90: SERVICE_LATENCY_P90_RATE5M,
+    95: SERVICE_LATENCY_P95_RATE5M, 99: SERVICE_LATENCY_P99_RATE5M,
+}
 
 # --- SLOs (labels: service, slo, window) -----------------------------------------------------
 SLO_BAD_EVENTS_RATE5M = "slo:sli_bad_events:rate5m"
@@ -151,6 +170,7 @@ ALERT_SLO_BURN_TICKET = "SLOErrorBudgetBurnSlow"
 ALERT_SLO_BUDGET_EXHAUSTED = "SLOErrorBudgetExhausted"
 ALERT_TRAFFIC_ANOMALY = "SLOTrafficAnomaly"
 ALERT_ERROR_RATIO_ANOMALY = "SLOErrorRatioAnomaly"
+ALERT_LATENCY_ANOMALY = "ServiceLatencyAnomaly"
 ALERT_POSTGRES_DOWN = "PostgresDown"
 ALERT_POSTGRES_CONNECTIONS = "PostgresConnectionsNearLimit"
 ALERT_POSTGRES_DEADLOCKS = "PostgresDeadlocks"
@@ -172,16 +192,18 @@ ALERT_PROBE_FAILING = "ProbeFailing"
 ALERT_PROBE_SLOW = "ProbeSlow"
 ALERT_PROBE_CERT_EXPIRY = "ProbeCertificateExpiring"
 ALERT_BROWSER_LCP = "BrowserLCPDegraded"
+ALERT_BROWSER_CLS = "BrowserCLSDegraded"
 
 ALERT_NAMES = (
     ALERT_EXPORTER_DOWN, ALERT_COLLECTOR_FAILING, ALERT_CPU_SATURATED, ALERT_MEMORY_SATURATED,
     ALERT_DISK_FILLING_UP, ALERT_INODES_FILLING_UP, ALERT_DISK_IO_SATURATED, ALERT_NETWORK_ERRORS,
     ALERT_FDS_EXHAUSTING, ALERT_MEMORY_FILLING_UP, ALERT_SLO_BURN_PAGE, ALERT_SLO_BURN_TICKET,
     ALERT_SLO_BUDGET_EXHAUSTED, ALERT_TRAFFIC_ANOMALY, ALERT_ERROR_RATIO_ANOMALY,
+    ALERT_LATENCY_ANOMALY,
     ALERT_POSTGRES_DOWN, ALERT_POSTGRES_CONNECTIONS, ALERT_POSTGRES_DEADLOCKS,
     ALERT_POSTGRES_REPLICATION_LAG, ALERT_POSTGRES_LONG_TRANSACTION, ALERT_POSTGRES_WRAPAROUND,
     ALERT_POSTGRES_CACHE_HIT, ALERT_MYSQL_DOWN, ALERT_MYSQL_CONNECTIONS, ALERT_MYSQL_DEADLOCKS,
     ALERT_MYSQL_REPLICATION_LAG, ALERT_MYSQL_BUFFER_POOL_HIT, ALERT_REDIS_DOWN, ALERT_REDIS_MEMORY,
     ALERT_REDIS_EVICTIONS, ALERT_MEMCACHED_DOWN, ALERT_MEMCACHED_HIT, ALERT_PROBE_FAILING,
-    ALERT_PROBE_SLOW, ALERT_PROBE_CERT_EXPIRY, ALERT_BROWSER_LCP,
+    ALERT_PROBE_SLOW, ALERT_PROBE_CERT_EXPIRY, ALERT_BROWSER_LCP, ALERT_BROWSER_CLS,
 )

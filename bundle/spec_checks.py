@@ -15,6 +15,7 @@ from bundle.spec_model import (
     DEFAULT_PERIOD,
     DEPENDENCY_KINDS,
     EXPORTERS,
+    FAST_BURN_BUDGET_SHARE,
     MAX_PERIOD,
     MIN_PERIOD,
     PRESETS,
@@ -69,15 +70,6 @@ class SpecValidator(Validator):
             self.problems.append(f"{path}: must be {bound}")
             return default
         return seconds
-
-    def sequence(self, value: Any, path: str) -> list[Any]:
-        """Return value as a list (empty if it is not one)."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.problems.append(f"{path}: must be a list")
-            return []
-        return value
 
     def matchers(self, value: Any, path: str) -> str:
         """Return PromQL label matchers such as ``job="api"`` (without braces)."""
@@ -186,7 +178,7 @@ class SpecValidator(Validator):
             if (service, name) in seen:
                 self.problems.append(f"{path}.name: {name!r} is declared twice for {service!r}")
             seen.add((service, name))
-            found.append(Slo(
+            slo = Slo(
                 service=service,
                 name=name,
                 objective_percent=self.objective(entry.get("objective"), f"{path}.objective"),
@@ -194,8 +186,21 @@ class SpecValidator(Validator):
                                              DEFAULT_PERIOD, MIN_PERIOD, MAX_PERIOD),
                 sli=self.sli(entry.get("sli"), f"{path}.sli"),
                 min_events=self.count(entry.get("min_events"), f"{path}.min_events", 100),
-            ))
+            )
+            self.reachable_page(slo, f"{path}.objective")
+            found.append(slo)
         return tuple(found)
+
+    def reachable_page(self, slo: Slo, path: str) -> None:
+        """Record a problem when the fast-burn page would need an error ratio above 100%."""
+        budget = 1 - slo.objective_percent / 100
+        limit = FAST_BURN_BUDGET_SHARE * slo.period_seconds / 3600 * budget
+        if limit >= 1:
+            lowest = 100 * (1 - 3600 / (FAST_BURN_BUDGET_SHARE * slo.period_seconds))
+            self.problems.append(
+                f"{path}: {slo.objective_percent:g} leaves a budget so large that the fast-burn "
+                f"page ({FAST_BURN_BUDGET_SHARE:.0%} of it in 1h) could never fire; use at "
+                f"least {lowest:.2f} for this period")
 
     def objective(self, value: Any, path: str) -> float:
         """Return an objective in percent, strictly between 0 and 100."""

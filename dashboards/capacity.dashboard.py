@@ -30,20 +30,19 @@ AVAIL = f"{n.NODE_FILESYSTEM_AVAIL_BYTES}{{{FILESYSTEMS}}}"
 SIZE = f"{n.NODE_FILESYSTEM_SIZE_BYTES}{{{FILESYSTEMS}}}"
 
 
-def exhaustion(record: str, resource: str) -> str:
-    """Return a recorded time to exhaustion, labelled with its resource, worst per instance."""
-    return (f'label_replace(min by (job, instance) ({record}{{{HOSTS}}}), "resource", '
-            f'"{resource}", "", "")')
+def exhaustion(record: str, resource: str, horizon_key: str) -> str:
+    """Return a recorded time to exhaustion, worst per instance, with its resource and horizon.
+
+    The `alert_horizon` column shows where that resource's alert fires, since the table's
+    colours can only follow one threshold (the shortest horizon).
+    """
+    worst = f"min by (job, instance) ({record}{{{HOSTS}}})"
+    horizon = format_duration(CAPACITY.horizons[horizon_key])
+    return (f'label_replace(label_replace({worst}, "resource", "{resource}", "", ""), '
+            f'"alert_horizon", "{horizon}", "", "")')
 
 
-# (recording rule, resource name, spec horizon key)
-RESOURCES = (
-    (rn.INSTANCE_MOUNTPOINT_DISK_EXHAUSTION, "disk space", "disk"),
-    (rn.INSTANCE_MOUNTPOINT_INODE_EXHAUSTION, "inodes", "inodes"),
-    (rn.INSTANCE_MEMORY_EXHAUSTION, "memory", "memory"),
-    (rn.INSTANCE_FILEFD_EXHAUSTION, "file descriptors", "fds"),
-)
-SHORTEST_HORIZON = min(CAPACITY.horizons[key] for _, _, key in RESOURCES)
+SHORTEST_HORIZON = min(CAPACITY.horizons[key] for _, _, key in rn.EXHAUSTION_RECORDS)
 HEADROOM = (
     (rn.INSTANCE_CPU_UTILISATION, "cpu"),
     (rn.INSTANCE_MEMORY_UTILISATION, "memory"),
@@ -55,15 +54,17 @@ runway = Row(
     "Time to exhaustion",
     table("Time to exhaustion", "Per instance and finite resource: predicted time until it "
           f"runs out, from a linear fit over the last {LOOKBACK} (the spec's capacity "
-          "lookback). Only shrinking resources are listed.", "s",
-          Query(" or ".join(exhaustion(r, name) for r, name, _ in RESOURCES), "runway"),
+          "lookback). Only shrinking resources are listed; alert_horizon is where that "
+          "resource's alert fires, red is below the shortest of them.", "s",
+          Query(" or ".join(exhaustion(r, name, key) for r, name, key in rn.EXHAUSTION_RECORDS),
+                "runway"),
           base=RED, thresholds=[Threshold(SHORTEST_HORIZON, "green")], width=12),
     timeseries("Time to exhaustion over time", "How the predicted runway of each shrinking "
                f"resource changes. Dashed: the shortest alert horizon of the spec "
                f"({format_duration(SHORTEST_HORIZON)}); each resource alerts below its own.",
                "s",
                *(Query(f"min by (instance) ({r}{{{HOSTS}}})", f"{{{{instance}}}} {name}")
-                 for r, name, _ in RESOURCES),
+                 for r, name, _ in rn.EXHAUSTION_RECORDS),
                base=RED, thresholds=[Threshold(SHORTEST_HORIZON, "green")], width=12),
 )
 

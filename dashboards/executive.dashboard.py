@@ -35,8 +35,7 @@ UTILISATION = (
     (rn.INSTANCE_FILEFD_UTILISATION, "file descriptors"),
 )
 BUSIEST = " or ".join(as_resource(f"{record}{{{HOSTS}}}", name) for record, name in UTILISATION)
-EXHAUSTION = (rn.INSTANCE_MOUNTPOINT_DISK_EXHAUSTION, rn.INSTANCE_MOUNTPOINT_INODE_EXHAUSTION,
-              rn.INSTANCE_MEMORY_EXHAUSTION, rn.INSTANCE_FILEFD_EXHAUSTION)
+EXHAUSTION = tuple(record for record, _resource, _horizon in rn.EXHAUSTION_RECORDS)
 
 service_levels = Row(
     "Service levels",
@@ -74,9 +73,9 @@ bottlenecks = Row(
           "fire.", "short",
           Query(f'sum by (alertname, severity) ({rn.ALERTS_SERIES}{{alertstate="firing"}})',
                 "firing")),
-    stat("Capacity runway", "Shortest predicted time until any disk, inode table, memory or "
-         "file-descriptor table of the selected instances runs out at its current trend "
-         "(empty while nothing shrinks).", "s",
+    stat("Capacity runway", "Shortest predicted time until any disk, inode table, memory, "
+         "file-descriptor table, database connection limit or Redis maxmemory of the selected "
+         "instances runs out at its current trend (empty while nothing shrinks).", "s",
          f"min({' or '.join(f'{r}{{{HOSTS}}}' for r in EXHAUSTION)})", width=4, height=8,
          base=RED, thresholds=[Threshold(86400, "orange"), Threshold(7 * 86400, "green")]),
 )

@@ -36,8 +36,20 @@ SUCCESS = f"1 - {FAILURES} / {RUNS}"
 LAST_SUCCESS = selected(pb.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS, SCHEDULED)
 DURATION_BUCKETS = f"{pb.PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS}_bucket"
 PHASE = pb.PERFSIGHT_PROBE_PHASE_DURATION_SECONDS
-PHASE_MEAN = (f"{per_second(f'{PHASE}_sum', 'location, phase', SCHEDULED)}"
-              f" / {per_second(f'{PHASE}_count', 'location, phase', SCHEDULED)}")
+# network phases (HTTP, TCP, DNS) add up to a probe's duration; browser milestones do not
+BROWSER_PHASES = "|".join(sorted(bw.BROWSER_TIMING_PHASES.values()))
+NETWORK = f'{SCHEDULED},phase!~"{BROWSER_PHASES}"'
+PHASE_MEAN = (f"{per_second(f'{PHASE}_sum', 'location, phase', NETWORK)}"
+              f" / {per_second(f'{PHASE}_count', 'location, phase', NETWORK)}")
+MILESTONES = "|".join(bw.BROWSER_TIMING_PHASES[name] for name in (
+    bw.PROBE_BROWSER_TTFB_SECONDS, bw.PROBE_BROWSER_FIRST_CONTENTFUL_PAINT_SECONDS,
+    bw.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS))
+MILESTONE_BUCKETS = per_second(f"{PHASE}_bucket", "le, location, phase",
+                               f'{SCHEDULED},phase=~"{MILESTONES}"')
+MILESTONES_P75 = f"histogram_quantile(0.75, {MILESTONE_BUCKETS})"
+SHIFT_BUCKETS = per_second(f"{bw.PERFSIGHT_PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT}_bucket",
+                           "le, target, location", SCHEDULED)
+SHIFT_P75 = f"histogram_quantile(0.75, {SHIFT_BUCKETS})"
 P95 = f"histogram_quantile(0.95, {per_second(DURATION_BUCKETS, 'le, target, location', SCHEDULED)})"
 
 availability = Row(
@@ -100,8 +112,8 @@ def per_page(metric: str, legend: str = "{{instance}}") -> Query:
     return Query(f"avg by (instance) ({selected(metric)})", legend)
 
 
-# Core Web Vitals' "needs improvement" and "poor" bounds (web.dev), and Lighthouse's for TBT
-CLS_BOUNDS = (Threshold(0.1, ORANGE), Threshold(0.25, RED))
+# Core Web Vitals' "poor" bound above the alert's (web.dev: good up to 0.1), Lighthouse's TBT
+CLS_BOUNDS = (Threshold(alert_threshold(alerts.BROWSER_CLS), ORANGE), Threshold(0.25, RED))
 TBT_BOUNDS = (Threshold(0.2, ORANGE), Threshold(0.6, RED))
 
 vitals = Row(
@@ -115,7 +127,8 @@ vitals = Row(
                per_page(bw.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS, "{{instance}} LCP"),
                thresholds=[alert_line(alerts.BROWSER_LCP)], width=12),
     timeseries("Cumulative layout shift", "Layout shift score of each page (Core Web Vitals: "
-               "good up to 0.1, poor above 0.25).", "none",
+               "good up to 0.1, poor above 0.25); orange from where the CLS alert fires.",
+               "none",
                per_page(bw.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT), thresholds=CLS_BOUNDS,
                minimum=0, width=6),
     timeseries("Total blocking time", "Seconds the main thread was blocked beyond 50 ms per "
@@ -129,6 +142,15 @@ vitals = Row(
                per_page(bw.PROBE_BROWSER_REQUESTS, "{{instance}} requests"),
                per_page(bw.PROBE_BROWSER_REFUSED_REQUESTS, "{{instance}} refused"),
                minimum=0, width=12),
+    timeseries("Scheduled page milestones p75 by location", "75th percentile (the Core Web "
+               "Vitals convention) of TTFB, FCP and LCP of scheduled browser probes per "
+               "location, from their histograms; dashed: where the LCP alert fires.", "s",
+               Query(MILESTONES_P75, "{{location}} {{phase}}"),
+               thresholds=[alert_line(alerts.BROWSER_LCP)], width=16),
+    timeseries("Scheduled layout shift p75", "75th percentile of the Cumulative Layout Shift "
+               "of scheduled browser probes per target and location, from their histogram; "
+               "orange from where the CLS alert fires, red above 0.25 (Core Web Vitals: poor).",
+               "none", Query(SHIFT_P75, BY_TARGET), thresholds=CLS_BOUNDS, minimum=0, width=8),
 )
 
 dashboard = Dashboard(

@@ -48,6 +48,10 @@ percentiles = Row(
                "histogram buckets.", "s",
                *(Query(requests.quantile(q, "job"), f"{{{{job}}}} p{round(q * 100)}")
                  for q in (0.5, 0.9, 0.99)), width=12),
+    timeseries("p50 / p90 / p99 by service", "Request duration percentiles per service (RED "
+               "recording rules, from the metrics its SLO presets read).", "s",
+               *(Query(requests.per_service(rn.SERVICE_LATENCY_RATE5M[p]), f"{{{{service}}}} p{p}")
+                 for p in (50, 90, 99)), width=12),
     timeseries("p99 by route", "99th percentile request duration per route (top 10 slowest).",
                "s", Query(f"topk(10, {requests.quantile(0.99, 'job, route')})",
                           "{{job}} {{route}}"), width=12),

@@ -1,13 +1,14 @@
 """Label matchers for the template variables, and the selections and rates built on them."""
 
 from dashboards.style import RATE
+from recording_rules.use import REAL_FILESYSTEMS
 
 # the series of the instances picked in $job and $instance
 HOSTS = 'job=~"$job",instance=~"$instance"'
 # the SLO series of the services picked in $service
 SERVICES = 'service=~"$service"'
-# filesystems worth watching (node_exporter's pseudo-filesystem exclusions aside)
-FILESYSTEMS = f'{HOSTS},fstype!~"tmpfs|ramfs|squashfs"'
+# filesystems worth watching: the ones the recording rules and alerts watch
+FILESYSTEMS = f"{HOSTS},{REAL_FILESYSTEMS}"
 
 
 def per_slo(record: str, matchers: str = SERVICES) -> str:

@@ -2,7 +2,7 @@
 
 from bundle import names as rn
 from dashboards import requests
-from dashboards.selectors import HOSTS, SERVICES
+from dashboards.selectors import HOSTS, SERVICES, selected
 from dashboards.style import (
     INSTANCE,
     JOB,
@@ -67,8 +67,7 @@ transfer = Row(
                      f'state="established"}})', "{{instance}}")),
     timeseries("Database transactions per second", "Commits and rollbacks per second of each "
                "PostgreSQL server.", "ops",
-               Query(f"sum by (instance) (rate({pg.PG_STAT_DATABASE_XACT_COMMIT}{{{HOSTS}}}"
-                     f"[{RATE}]) + rate({pg.PG_STAT_DATABASE_XACT_ROLLBACK}{{{HOSTS}}}[{RATE}]))",
+               Query(f"sum by (instance) ({selected(rn.INSTANCE_PG_TRANSACTIONS)})",
                      "postgres {{instance}}"), width=12),
     timeseries("Database connections", "Open connections of each PostgreSQL server, all "
                "states.", "short",

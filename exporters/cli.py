@@ -119,7 +119,7 @@ def serve(args: argparse.Namespace) -> int:
     address_guard = guard.AddressGuard(settings.probe_guard, listen=address)
     guard.install(address_guard)
     probes = ProbeRunner(settings.modules, settings.targets, guard=address_guard.for_runner)
-    scheduled = Scheduler(probes)
+    scheduled = Scheduler(probes, settings.probe_scheduler)
     try:
         server = ExporterHTTPServer(
             address, scraper, web,

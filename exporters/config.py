@@ -16,6 +16,7 @@ from exporters.errors import ConfigError
 from exporters.multitarget.base import Module, Target
 from exporters.multitarget.settings import default_modules, parse_modules, parse_targets
 from exporters.probes.guard import GuardSettings, parse_guard
+from exporters.probes.scheduler import SchedulerSettings, parse_scheduler
 from exporters.validation import Validator
 
 DEFAULT_SCRAPE_TIMEOUT_SECONDS = 10.0
@@ -43,6 +44,7 @@ class Settings:
     modules: dict[str, Module] = field(default_factory=default_modules)
     targets: dict[str, tuple[Target, str]] = field(default_factory=dict)
     probe_guard: GuardSettings = field(default_factory=GuardSettings)
+    probe_scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
 
 
 def load_settings(path: str | None) -> Settings:
@@ -63,7 +65,7 @@ def parse_settings(data: Any, source: str = "config") -> Settings:
     """Validate parsed YAML into Settings, raising one ConfigError listing every problem."""
     check = Validator()
     top = check.mapping(
-        data, "", {"scrape", "collectors", "modules", "targets", "probe_guard"}
+        data, "", {"scrape", "collectors", "modules", "targets", "probe_guard", "probe_scheduler"}
     )
     scrape = check.mapping(top.get("scrape"), "scrape", {"timeout_seconds"})
     collectors = check.mapping(
@@ -103,6 +105,7 @@ def parse_settings(data: Any, source: str = "config") -> Settings:
         modules=(modules := parse_modules(check, top.get("modules"))),
         targets=parse_targets(check, top.get("targets"), modules),
         probe_guard=parse_guard(check, top.get("probe_guard")),
+        probe_scheduler=parse_scheduler(check, top.get("probe_scheduler")),
     )
     if check.problems:
         raise ConfigError(source, check.problems)

@@ -22,6 +22,15 @@ class Validator:
             self.problems.append(f"{_join(path, str(key))}: unknown field")
         return value
 
+    def sequence(self, value: Any, path: str, items: str = "") -> list[Any]:
+        """Return value as a list (empty if absent or not one, recording `a list of <items>`)."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problems.append(f"{path}: must be a list" + (f" of {items}" if items else ""))
+            return []
+        return value
+
     def regex(self, value: Any, path: str, default: str) -> str:
         """Return a valid regular expression, or the default after recording why not."""
         if value is None:

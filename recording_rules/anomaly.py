@@ -1,4 +1,4 @@
-"""Anomaly bands of every SLO's traffic and error ratio: z-score against the same hour last week."""
+"""Anomaly bands of SLO traffic, error ratio and service p95 latency: z-scores vs last week."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +9,7 @@ from bundle.artifacts import Artifact, render_yaml
 from bundle.spec import spec_of
 
 PATH = "recording_rules/generated/anomaly.yaml"
-ANOMALY_INPUTS = (rn.SLO_EVENTS_RATE5M, rn.slo_error_ratio("5m"))
+ANOMALY_INPUTS = (rn.SLO_EVENTS_RATE5M, rn.slo_error_ratio("5m"), rn.SERVICE_LATENCY_P95_RATE5M)
 # centred on this time a week ago: the hour from 1w-30m back to 1w+30m back
 SEASON_OFFSET = "167h30m"
 

@@ -1,11 +1,11 @@
-"""RED per service: request rate, 5xx ratio and p95 latency from its SLO presets' metrics.
+"""RED per service: request rate, 5xx ratio and latency percentiles from its SLO presets' metrics.
 
 A service's request metrics are the ones its preset SLOs read (classic or OpenTelemetry, with
 the SLO's selector); a service with several presets records whichever it emits (``or``).
 Services whose SLOs name their own counters or histograms get no RED rules.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,21 +45,26 @@ def error_ratio(c: Convention, selector: str) -> str:
     return f"({errors} or vector(0)) / {request_rate(c, selector)}"
 
 
-def latency_p95(c: Convention, selector: str) -> str:
-    """Return the 95th percentile of a service's request durations."""
-    buckets = f"rate({select(f'{c.duration}_bucket', selector)}[{WINDOW}])"
-    return f"histogram_quantile(0.95, sum by ({rn.LABEL_LE}) ({buckets}))"
+def latency(quantile: float) -> Callable[[Convention, str], str]:
+    """Return the signal: this quantile of a service's request durations."""
+
+    def signal(c: Convention, selector: str) -> str:
+        buckets = f"rate({select(f'{c.duration}_bucket', selector)}[{WINDOW}])"
+        return f"histogram_quantile({quantile}, sum by ({rn.LABEL_LE}) ({buckets}))"
+
+    return signal
 
 
 SIGNALS = (
     (rn.SERVICE_REQUESTS_RATE5M, request_rate),
     (rn.SERVICE_ERRORS_RATIO_RATE5M, error_ratio),
-    (rn.SERVICE_LATENCY_P95_RATE5M, latency_p95),
+    *((record, latency(percentile / 100))
+      for percentile, record in rn.SERVICE_LATENCY_RATE5M.items()),
 )
 
 
 def red_rules(spec: Spec) -> list[dict[str, Any]]:
-    """Return the three RED rules of every service with preset SLOs."""
+    """Return the RED rules of every service with preset SLOs."""
     return [
         {"record": record,
          "expr": " or ".join(f"({signal(c, selector)})" for c, selector in sources),

@@ -12,6 +12,9 @@ from exporters import names as m
 
 PATH = "recording_rules/generated/use.yaml"
 NOT_LOOPBACK = f'{m.LABEL_DEVICE}!="lo"'
+# filesystems worth watching: memory-backed and read-only images left out, the same set for the
+# recording rules, the alerts built on them and the dashboards
+REAL_FILESYSTEMS = 'fstype!~"tmpfs|ramfs|squashfs"'
 
 
 def use_rules(host: str) -> list[dict[str, Any]]:
@@ -43,11 +46,11 @@ def use_rules(host: str) -> list[dict[str, Any]]:
          rate(m.NODE_DISK_IO_TIME_WEIGHTED_SECONDS_TOTAL)),
         (rn.INSTANCE_PRESSURE_IO_WAITING, rate(m.NODE_PRESSURE_IO_WAITING_SECONDS_TOTAL)),
         (rn.INSTANCE_MOUNTPOINT_FILESYSTEM_USAGE,
-         f"1 - {select(m.NODE_FILESYSTEM_AVAIL_BYTES, host)} "
-         f"/ {select(m.NODE_FILESYSTEM_SIZE_BYTES, host)}"),
+         f"1 - {select(m.NODE_FILESYSTEM_AVAIL_BYTES, host, REAL_FILESYSTEMS)} "
+         f"/ {select(m.NODE_FILESYSTEM_SIZE_BYTES, host, REAL_FILESYSTEMS)}"),
         (rn.INSTANCE_MOUNTPOINT_INODE_USAGE,
-         f"1 - {select(m.NODE_FILESYSTEM_FILES_FREE, host)} "
-         f"/ ({select(m.NODE_FILESYSTEM_FILES, host)} > 0)"),
+         f"1 - {select(m.NODE_FILESYSTEM_FILES_FREE, host, REAL_FILESYSTEMS)} "
+         f"/ ({select(m.NODE_FILESYSTEM_FILES, host, REAL_FILESYSTEMS)} > 0)"),
         (rn.INSTANCE_NETWORK_RECEIVE_BYTES,
          f"sum without ({m.LABEL_DEVICE}) "
          f"({rate(m.NODE_NETWORK_RECEIVE_BYTES_TOTAL, NOT_LOOPBACK)})"),

@@ -204,6 +204,24 @@ def test_generation_stops_on_a_bad_spec(tmp_path: Path) -> None:
     assert "slos[0].objective: must be between 0 and 100, got 0" in caught.value.problems
 
 
+@pytest.mark.parametrize(("objective", "period", "refused"), [
+    (90, "30d", True), (93.1, "30d", False), (80, "7d", False), (70, "7d", True),
+])
+def test_an_objective_whose_fast_burn_page_could_never_fire_is_refused(
+    objective: float, period: str, refused: bool
+) -> None:
+    spec = {"services": [{"name": "a"}], "slos": [{
+        "service": "a", "name": "x", "objective": objective, "period": period,
+        "sli": {"kind": "probe", "selector": 'job="p"'}}]}
+    if not refused:
+        parse_spec(spec)
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse_spec(spec)
+    assert any(problem.startswith("slos[0].objective:") and "could never fire" in problem
+               for problem in caught.value.problems), caught.value.problems
+
+
 def test_unreadable_yaml_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "perfsight.yaml"
     path.write_text("slos: [\n")

@@ -179,6 +179,8 @@ def test_job_labels_match_the_selectors_of_perfsight_yaml() -> None:
     with helm.Chart.load(str(CHART)) as chart:
         defaults = chart.values
     assert defaults["system"]["job"] == jobs["host"]
+    # the probe exporter's own /metrics carry the scheduled probes the probe alerts read
+    assert defaults["probe"]["job"] == jobs["probe"]
     assert set(defaults["jobByProber"]) == set(SELECTOR_KEY)
     for prober, job in defaults["jobByProber"].items():
         assert job == jobs[SELECTOR_KEY[prober]], prober
@@ -190,13 +192,13 @@ def test_plain_scrape_configs_pass_promtool(tmp_path: Path) -> None:
                      if "scrape-configs.yaml" in c["data"]]
     jobs = yaml.safe_load(config_map["data"]["scrape-configs.yaml"])
     assert {job["job_name"] for job in jobs} == {
-        "perfsight", "perfsight-probe", "perfsight-probe-probe", "perfsight-databases",
+        "perfsight", "probe", "probe-probe", "perfsight-databases",
         "perfsight-databases-probe",
     }
     # Debian's promtool is built without Kubernetes service discovery, so only the static
     # /probe jobs can go through it; the discovery jobs are checked for what they keep.
     discovered = [job for job in jobs if "kubernetes_sd_configs" in job]
-    services = {"perfsight": "system", "perfsight-probe": "probe",
+    services = {"perfsight": "system", "probe": "probe",
                 "perfsight-databases": "databases"}
     for job in discovered:
         keep = [r["regex"] for r in job["relabel_configs"] if r.get("action") == "keep"]

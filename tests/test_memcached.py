@@ -11,8 +11,8 @@ from exporters.names import memcached as names
 from exporters.validation import Validator
 from tests.harness.exposition import promtool_problems
 from tests.harness.memcached import MEMORY_MEGABYTES, Memcached, running_memcached
-from tests.harness.outage import Outages
-from tests.harness.probe_client import ProbingExporter, one, probing_exporter
+from tests.harness.outage import Outages, exporter_ahead_of_other_load
+from tests.harness.probe_client import ProbingExporter, one
 
 pytestmark = pytest.mark.integration
 
@@ -26,13 +26,13 @@ def module(timeout: float = MODULE_TIMEOUT) -> dict[str, Any]:
     return {"prober": "memcached", "timeout_seconds": timeout, "min_interval_seconds": 0}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server() -> Iterator[Memcached]:
     with running_memcached() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def late(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Memcached]:
     """A server whose port the exporter knows before it first starts."""
     late_server = Memcached(tmp_path_factory.mktemp("memcached-late"))
@@ -49,7 +49,8 @@ def exporter(
     workdir = tmp_path_factory.mktemp("perfsight-memcached")
     modules = {"mc": module(), "mc_slow": module(SLOW_TIMEOUT)}
     targets = {"main": (server.address, "mc"), "late": (late.address, "mc")}
-    with probing_exporter(workdir, modules, targets, default_module="mc") as running:
+    # answers are timed against 1 s: the exporter runs ahead of the host's load
+    with exporter_ahead_of_other_load(workdir, modules, targets, "mc") as running:
         yield running
 
 
@@ -93,6 +94,19 @@ def test_hits_misses_and_items_move_with_real_load(
     assert dict(version)[names.LABEL_VERSION].startswith("1.")
 
 
+def test_a_kept_client_serves_scrapes_whose_deadlines_differ(
+    exporter: ProbingExporter, server: Memcached
+) -> None:
+    client = server.client()
+    try:
+        made = exporter.new_connections(
+            lambda: float(client.stats()[b"total_connections"]), names.MEMCACHED_UP,
+            MODULE_TIMEOUT)
+    finally:
+        client.close()
+    assert made == 0
+
+
 def test_evictions_with_small_memory(exporter: ProbingExporter, server: Memcached) -> None:
     before = one(exporter.values(), names.MEMCACHED_ITEMS_EVICTED_TOTAL)
     client = server.client()
@@ -114,16 +128,17 @@ def test_frozen_server_answers_down_within_the_timeout(
     outages: Outages, server: Memcached
 ) -> None:
     outages.probe_up("main", "mc_slow")
+    mark = outages.mark()  # what earlier probes of mc_slow logged is not this outage's
     server.freeze()
     try:
         for _ in range(2):  # each answered at the module's timeout
             replace(outages, fast_seconds=SLOW_TIMEOUT + 0.5).probe_down("main", "mc_slow")
     finally:
         server.thaw()
-    (line,) = outages.lines("mc_slow", "main", "is down")
+    (line,) = outages.lines("mc_slow", "main", "is down", since=mark)
     assert "timed out" in line, line
     outages.probe_up("main", "mc_slow")
-    assert len(outages.lines("mc_slow", "main", "recovered")) == 1
+    assert len(outages.lines("mc_slow", "main", "recovered", since=mark)) == 1
 
 
 def test_options_problems_carry_their_full_path() -> None:

@@ -20,7 +20,7 @@ from exporters.multitarget import base
 from exporters.multitarget import runner as runner_module
 from exporters.multitarget.base import Module, Prober, ProberKind, Target, TransitionLog
 from exporters.multitarget.grouplog import GroupLog
-from exporters.multitarget.runner import ProbeRunner
+from exporters.multitarget.runner import MAX_PENDING_PER_WORKER, Endpoint, ProbeRunner
 from exporters.names import multitarget as names
 from exporters.names import probe as probe_names
 from exporters.probes.scheduler import Scheduler
@@ -28,6 +28,8 @@ from exporters.registry import Scraper
 from exporters.secrets import SecretRef, parse_secret, redact
 from exporters.validation import Validator
 from tests.harness.exporter import serving_in_process
+from tests.harness.servers import wait_until
+from tests.probe_helpers import real_time_scheduling
 
 
 class CountingProber:
@@ -60,14 +62,17 @@ def prober() -> CountingProber:
     return CountingProber()
 
 
-def make_kind(prober: CountingProber, sends_credentials: bool = False) -> ProberKind:
+def make_kind(
+    prober: CountingProber, sends_credentials: bool = False, guarded: bool = True
+) -> ProberKind:
     def build(_module: Module) -> Prober:
         return prober
 
     return ProberKind(
         name="test", help="test", up_metric="test_up",
         parse_options=lambda check, value, path: value, build=build,
-        sends_credentials=sends_credentials,
+        sends_credentials=lambda _options: sends_credentials,
+        endpoint=(lambda address: (address, 0)) if guarded else None,
     )
 
 
@@ -87,7 +92,8 @@ def runner(prober: CountingProber) -> Iterator[ProbeRunner]:
     targets = {"db1": (Target("db1", "10.0.0.1:5432"), "closed")}
     probe_runner = ProbeRunner(
         modules, targets, kinds={"test": make_kind(prober)},
-        guard=lambda m, t: "metadata address" if t.address.startswith("169.254.") else None,
+        guard=lambda _endpoint, t: (
+            "metadata address" if t.address.startswith("169.254.") else None),
     )
     yield probe_runner
     probe_runner.close()
@@ -183,9 +189,11 @@ def test_overrunning_probe_answers_down_within_the_timeout(
     runner: ProbeRunner, prober: CountingProber
 ) -> None:
     prober.release.clear()
-    started = time.monotonic()
-    answer = runner.answer(q(target="a:1", module="quick"), 5)
-    elapsed = time.monotonic() - started
+    # timed ahead of the host's load, with the pool threads the answer starts (they inherit it)
+    with real_time_scheduling():
+        started = time.monotonic()
+        answer = runner.answer(q(target="a:1", module="quick"), 5)
+        elapsed = time.monotonic() - started
     prober.release.set()
     assert answer.status == HTTPStatus.OK
     assert values(answer.families) == {"test_up": 0.0}
@@ -196,11 +204,13 @@ def test_scrape_deadline_caps_the_module_timeout(
     runner: ProbeRunner, prober: CountingProber
 ) -> None:
     prober.release.clear()
-    started = time.monotonic()
-    answer = runner.answer(q(target="a:1", module="open"), 0.1)
+    with real_time_scheduling():  # as above
+        started = time.monotonic()
+        answer = runner.answer(q(target="a:1", module="open"), 0.1)
+        elapsed = time.monotonic() - started
     prober.release.set()
     assert values(answer.families) == {"test_up": 0.0}
-    assert time.monotonic() - started < 1.0
+    assert elapsed < 1.0
 
 
 def test_raising_prober_is_reported_down_and_counted(
@@ -226,26 +236,29 @@ def test_close_closes_probers(runner: ProbeRunner, prober: CountingProber) -> No
 def test_hung_targets_cannot_queue_a_run_per_address(prober: CountingProber) -> None:
     prober.release.clear()
     pending = runner_module.MAX_PENDING_PER_WORKER  # one worker
-    probe_runner = ProbeRunner({"quick": module("quick", timeout=0.1)}, {},
-                               kinds={"test": make_kind(prober)}, max_workers=1)
-    try:
-        for index in range(pending + 20):
-            answer = probe_runner.answer(q(target=f"hung{index}:1", module="quick"), 5)
-            assert values(answer.families) == {"test_up": 0.0}
-        started = time.monotonic()
-        refused = probe_runner.answer(q(target="one-more:1", module="quick"), 5)
-        assert time.monotonic() - started < 0.05  # answered down at once, not queued
-        assert values(refused.families) == {"test_up": 0.0}
-        prober.release.set()
-        assert wait_for(lambda: prober.runs == pending)
-        time.sleep(0.2)  # nothing else was queued behind them
-        assert prober.runs == pending
-        errors = {s.labels["target"]: s.value for family in probe_runner.collect()
-                  for s in family.samples if s.name == names.PERFSIGHT_PROBE_ERRORS_TOTAL}
-        assert errors["one-more:1"] == 1.0
-    finally:
-        prober.release.set()
-        probe_runner.close()
+    # timed ahead of the host's load, with the probe and guard threads it starts on submit
+    with real_time_scheduling():
+        probe_runner = ProbeRunner({"quick": module("quick", timeout=0.5)}, {},
+                                   kinds={"test": make_kind(prober)}, max_workers=1)
+        try:
+            for index in range(pending + 20):
+                answer = probe_runner.answer(q(target=f"hung{index}:1", module="quick"), 5)
+                assert values(answer.families) == {"test_up": 0.0}
+            started = time.monotonic()
+            refused = probe_runner.answer(q(target="one-more:1", module="quick"), 5)
+            # answered down at once, not queued until the module's timeout
+            assert time.monotonic() - started < 0.25
+            assert values(refused.families) == {"test_up": 0.0}
+            prober.release.set()
+            assert wait_for(lambda: prober.runs == pending)
+            time.sleep(0.2)  # nothing else was queued behind them
+            assert prober.runs == pending
+            errors = {s.labels["target"]: s.value for family in probe_runner.collect()
+                      for s in family.samples if s.name == names.PERFSIGHT_PROBE_ERRORS_TOTAL}
+            assert errors["one-more:1"] == 1.0
+        finally:
+            prober.release.set()
+            probe_runner.close()
 
 
 def test_finished_runs_of_unlisted_addresses_are_forgotten(
@@ -417,35 +430,89 @@ def test_transition_logs_remember_a_bounded_number_of_targets(
 def test_a_password_in_an_unlisted_url_stays_out_of_labels_and_logs(
     runner: ProbeRunner, prober: CountingProber, caplog: pytest.LogCaptureFixture
 ) -> None:
-    address = "https://alice:s3cret-pw@example.test:8443/health?x=a@b"
+    address = "https://alice:s3cret-pw@example.test:8443/health?token=t0ken&x=a@b"
+    masked = "https://<redacted>@example.test:8443/health?token=<redacted>&x=<redacted>"
     prober.release.clear()
     answer = runner.answer(q(target=address, module="quick"), 5)  # overruns: logged by name
     prober.release.set()
     assert values(answer.families) == {"test_up": 0.0}
     labels = {s.labels.get("target") for family in runner.collect() for s in family.samples}
-    assert labels == {"https://<redacted>@example.test:8443/health?x=a@b"}
-    assert "s3cret-pw" not in caplog.text and "example.test" in caplog.text
+    assert labels == {masked}
+    assert "s3cret-pw" not in caplog.text and "t0ken" not in caplog.text
+    assert "example.test" in caplog.text
     probed = runner.answer(q(target=address, module="open"), 5).families
     assert probed[1].samples[0].labels == {"address": address}  # the prober gets it all
     caplog.clear()
     TransitionLog("browser").report(Target("page", address), f"Page.goto: net::ERR at {address}")
-    assert caplog.messages == ["browser target page is down: Page.goto: net::ERR at "
-                               "https://<redacted>@example.test:8443/health?x=a@b"]
+    assert caplog.messages == [f"browser target page is down: Page.goto: net::ERR at {masked}"]
+    caplog.clear()
+    refused = runner.answer(q(target=address, module="closed"), 5)  # listed targets only
+    assert refused.status == HTTPStatus.FORBIDDEN and masked in refused.reason
+    assert "s3cret-pw" not in refused.reason + caplog.text
+    assert "t0ken" not in refused.reason + caplog.text
 
 
 def test_a_guard_still_resolving_at_the_deadline_answers_down(prober: CountingProber) -> None:
-    def slow_guard(_module: Module, _target: Target) -> str | None:
+    def slow_guard(_endpoint: Endpoint, _target: Target) -> str | None:
         time.sleep(2)  # a resolver that does not answer
         return None
 
-    probe_runner = ProbeRunner({"open": module("open")}, {}, guard=slow_guard,
-                               kinds={"test": make_kind(prober)})
-    try:
-        started = time.monotonic()
-        answer = probe_runner.answer(q(target="slow.example:1", module="open"), 0.3)
-        assert time.monotonic() - started < 0.6
-    finally:
-        probe_runner.close()
+    # timed ahead of the host's load, with the guard thread the answer starts (it inherits it)
+    with real_time_scheduling():
+        probe_runner = ProbeRunner({"open": module("open")}, {}, guard=slow_guard,
+                                   kinds={"test": make_kind(prober)})
+        try:
+            started = time.monotonic()
+            answer = probe_runner.answer(q(target="slow.example:1", module="open"), 0.3)
+            assert time.monotonic() - started < 0.6
+        finally:
+            probe_runner.close()
     assert answer.status == HTTPStatus.OK
     assert values(answer.families) == {"test_up": 0.0}
     assert prober.runs == 0  # an address not checked is never probed
+
+
+def test_kinds_without_an_endpoint_are_not_guarded(prober: CountingProber) -> None:
+    probe_runner = ProbeRunner({"open": module("open")}, {}, guard=lambda _e, _t: "refused",
+                               kinds={"test": make_kind(prober, guarded=False)})
+    try:
+        answer = probe_runner.answer(q(target="db.example:5432", module="open"), 5)
+    finally:
+        probe_runner.close()
+    assert answer.status == HTTPStatus.OK
+    assert prober.runs == 1
+
+
+def test_hanging_address_checks_are_capped_and_others_answered_at_once(
+    prober: CountingProber,
+) -> None:
+    release = threading.Event()
+    checked: list[str] = []
+
+    def hanging_guard(_endpoint: Endpoint, target: Target) -> str | None:
+        checked.append(target.address)
+        release.wait(10)  # a resolver that does not answer
+        return None
+
+    probe_runner = ProbeRunner({"open": module("open")}, {}, guard=hanging_guard, max_workers=1,
+                               kinds={"test": make_kind(prober)})
+    try:
+        for index in range(MAX_PENDING_PER_WORKER):  # each gives up; its check stays pending
+            answer = probe_runner.answer(q(target=f"hang{index}.example:1", module="open"), 0.05)
+            assert values(answer.families) == {"test_up": 0.0}
+        with real_time_scheduling():  # timed ahead of the host's load
+            started = time.monotonic()
+            crowded = probe_runner.answer(q(target="ok.example:1", module="open"), 5)
+            elapsed = time.monotonic() - started
+        assert elapsed < 1  # not queued behind the hanging checks
+        assert values(crowded.families) == {"test_up": 0.0}
+        assert "ok.example:1" not in checked
+        release.set()
+        wait_until(lambda: values(probe_runner.answer(
+            q(target="ok.example:1", module="open"), 5).families).get("test_up") == 1,
+            5, "the hanging checks to drain")
+    finally:
+        release.set()
+        probe_runner.close()
+    assert "ok.example:1" in checked
+    assert prober.runs >= 1

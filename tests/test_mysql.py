@@ -18,6 +18,7 @@ from tests.harness.mariadb import (
     running_mariadb,
 )
 from tests.harness.mysqld_exporter import running_mysqld_exporter
+from tests.harness.outage import exporter_ahead_of_other_load, lines_since, log_mark, timed_probe
 from tests.harness.probe_client import (
     ProbingExporter,
     Values,
@@ -47,12 +48,12 @@ def module(timeout: float = MODULE_TIMEOUT, **options: Any) -> dict[str, Any]:
             "mysql": options}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return self_signed_certificate(tmp_path_factory.mktemp("mariadb-tls"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def db(certificate: tuple[Path, Path]) -> Iterator[MariaDB]:
     cert, key = certificate
     with running_mariadb(flags=[f"--ssl-cert={cert}", f"--ssl-key={key}"]) as server:
@@ -98,7 +99,8 @@ def exporter(
         "down": (f"127.0.0.1:{free_port()}", "my"),
         "local": ("localhost", "my_socket"),
     }
-    with probing_exporter(workdir, modules, targets, default_module="my") as running:
+    # answers are timed against my_slow's 1.5 s: the exporter runs ahead of the host's load
+    with exporter_ahead_of_other_load(workdir, modules, targets, "my") as running:
         yield running
 
 
@@ -109,8 +111,10 @@ def assert_no_secret(exporter: ProbingExporter, db: MariaDB, *texts: str) -> Non
             assert secret not in text
 
 
-def down_lines(exporter: ProbingExporter, module_name: str, target: str) -> list[str]:
-    return [line for line in exporter.log().splitlines()
+def down_lines(
+    exporter: ProbingExporter, module_name: str, target: str, since: int = 0
+) -> list[str]:
+    return [line for line in lines_since(exporter, since)
             if f"module {module_name} target {target} is down" in line]
 
 
@@ -195,17 +199,20 @@ def test_counters_move_with_real_load(exporter: ProbingExporter, db: MariaDB) ->
 def test_every_statement_carries_a_server_side_deadline(
     exporter: ProbingExporter, db: MariaDB
 ) -> None:
-    exporter.values("main", "my_slow")  # connected before the log starts
+    # connected before the log starts, and finished: a probe that overran its 1.5 s would go on
+    # sending statements into the log (or a failed one leave a reconnection to the next probe)
+    assert one(exporter.values("main", "my_slow"), names.MYSQL_UP) == 1
     db.execute("SET GLOBAL log_output = 'TABLE'", "TRUNCATE mysql.general_log",
                "SET GLOBAL general_log = ON")
     try:
-        exporter.values("main", "my_slow")
+        logged = exporter.values("main", "my_slow")
     finally:
         statements = [str(text) for (text,) in db.execute(
             "SET GLOBAL general_log = OFF",
             "SELECT argument FROM mysql.general_log WHERE command_type = 'Query' "
             f"AND user_host LIKE '{MONITOR_USER}[%'",
         )]
+    assert one(logged, names.MYSQL_UP) == 1
     assert len(statements) == 3, statements  # one per group, nothing else
     prefix = "SET STATEMENT max_statement_time="
     for statement in statements:
@@ -215,6 +222,23 @@ def test_every_statement_carries_a_server_side_deadline(
 
 
 # --- failures: each answers 200 fast, logs once, leaks no secret ------------------------------
+
+
+def test_a_kept_session_serves_scrapes_whose_deadlines_differ(
+    exporter: ProbingExporter, db: MariaDB
+) -> None:
+    connection = db.connect()
+
+    def connections() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW GLOBAL STATUS LIKE 'Connections'")
+            return float(cursor.fetchall()[0][1])
+
+    try:
+        made = exporter.new_connections(connections, names.MYSQL_UP, MODULE_TIMEOUT)
+    finally:
+        connection.close()
+    assert made == 0
 
 
 def test_server_down_is_up_0_fast_and_logged_once(exporter: ProbingExporter, db: MariaDB) -> None:
@@ -275,18 +299,21 @@ def test_frozen_server_is_up_0_at_the_deadline_then_recovers(
     exporter: ProbingExporter, db: MariaDB
 ) -> None:
     assert one(exporter.values("main", "my_slow"), names.MYSQL_UP) == 1  # connection kept
+    mark = log_mark(exporter)  # what earlier probes of my_slow logged is not this outage's
     db.freeze()
     try:
-        response, elapsed = exporter.probe("main", "my_slow")
+        response, elapsed = timed_probe(exporter, "main", "my_slow")
     finally:
         db.thaw()
     assert response.status_code == 200
     assert SLOW_TIMEOUT * 0.5 < elapsed < SLOW_TIMEOUT + 0.5
     assert parse(response.text) == {names.MYSQL_UP: {frozenset(): 0.0}}
-    (line,) = down_lines(exporter, "my_slow", "main")
+    (line,) = down_lines(exporter, "my_slow", "main", since=mark)
     assert "timed out" in line
     assert one(exporter.values("main", "my_slow"), names.MYSQL_UP) == 1
-    assert exporter.log().count("module my_slow target main recovered") == 1
+    recovered = [line for line in lines_since(exporter, mark)
+                 if "module my_slow target main recovered" in line]
+    assert len(recovered) == 1, recovered
     assert_no_secret(exporter, db, response.text)
 
 
@@ -363,7 +390,7 @@ def test_shared_metrics_match_mysqld_exporter(exporter: ProbingExporter, db: Mar
                   names.MYSQL_GLOBAL_STATUS_COMMANDS_TOTAL,
                   names.MYSQL_GLOBAL_STATUS_INNODB_BUFFER_POOL_READS,
                   names.MYSQL_GLOBAL_VARIABLES_MAX_CONNECTIONS}
-    assert {name.removesuffix("_total") for name in must_share} <= set(shared)
+    assert must_share <= set(shared), must_share - set(shared)
 
 
 # --- replication: a real replica, delayed on purpose --------------------------------------------
@@ -380,9 +407,11 @@ def lag_of(exporter: ProbingExporter, channel: dict[str, str]) -> float | None:
 
 
 def test_replication_lag_on_a_delayed_replica(db: MariaDB, tmp_path: Path) -> None:
+    # the lag is visible (>= 1 s) for about delay - 1 s: long enough for polls by probe at load
+    delay = 6
     with running_mariadb(server_id=2) as replica:
         replica.execute(f"CREATE USER '{NOPRIV}'@'%' IDENTIFIED BY '{NOPRIV_PASSWORD}'")
-        replica.replicate_from(db, delay_seconds=2)
+        replica.replicate_from(db, delay_seconds=delay)
         modules = {
             "my": module(user=MONITOR_USER,
                          password=secret_file(tmp_path, "pw", replica.monitor_password)),
@@ -400,7 +429,7 @@ def test_replication_lag_on_a_delayed_replica(db: MariaDB, tmp_path: Path) -> No
             wait_until(lambda: all(replica_values(exporter).get(name, {}).get(key) == 1
                                    for name in running), 10, "the replica to connect")
             values = replica_values(exporter)
-            assert one(values, names.MYSQL_SLAVE_STATUS_SQL_DELAY, **channel) == 2
+            assert one(values, names.MYSQL_SLAVE_STATUS_SQL_DELAY, **channel) == delay
             assert one(values, lag, **channel) == 0  # nothing to apply yet
 
             db.execute("CREATE DATABASE lag_db", "CREATE TABLE lag_db.t (id INT PRIMARY KEY)",
@@ -409,7 +438,7 @@ def test_replication_lag_on_a_delayed_replica(db: MariaDB, tmp_path: Path) -> No
                        "the delayed replica to lag")
             wait_until(lambda: replica.execute("SELECT COUNT(*) FROM information_schema.tables "
                                                "WHERE table_schema = 'lag_db'") == [(1,)]
-                       and lag_of(exporter, channel) == 0, 15, "the replica to catch up")
+                       and lag_of(exporter, channel) == 0, delay + 15, "the replica to catch up")
 
             denied = exporter.values("replica", "my_nopriv")
             assert one(denied, names.MYSQL_UP) == 1

@@ -2,7 +2,8 @@
 
 import pytest
 
-from exporters.collectors.mysql import DEFAULT_PORT, MysqlOptions, TlsOptions, one_line
+from exporters.collectors.mysql import one_line
+from exporters.collectors.mysql_options import DEFAULT_PORT, MysqlOptions
 from exporters.collectors.mysql_queries import (
     Flavour,
     Result,
@@ -15,6 +16,7 @@ from exporters.config import parse_settings
 from exporters.multitarget.address import split_host_port
 from exporters.multitarget.settings import default_modules
 from exporters.names import mysql as names
+from exporters.probes.options import TLSConfig
 from exporters.secrets import SecretRef
 from tests.probe_helpers import option_problems
 
@@ -60,7 +62,7 @@ def test_valid_options_are_typed() -> None:
     assert module.options == MysqlOptions(
         user=SecretRef(env="MYSQL_USER"), password=SecretRef(file="/run/secrets/mysql"),
         unix_socket="/run/mysqld/mysqld.sock",
-        tls=TlsOptions(ca_file="/ca.pem", cert_file="/c.pem", key_file="/k.pem"),
+        tls=TLSConfig(ca_file="/ca.pem", cert_file="/c.pem", key_file="/k.pem"),
     )
     assert module.allow_unlisted_targets is False  # it sends credentials
 

@@ -13,11 +13,13 @@ import pytest
 import requests
 
 from exporters.collectors import postgres as postgres_prober
+from exporters.collectors.postgres_options import PostgresOptions
 from exporters.multitarget import kept
 from exporters.multitarget.base import Target
 from exporters.names import postgres as names
 from exporters.secrets import SecretRef
 from tests.harness.exposition import family_shapes, promtool_problems
+from tests.harness.outage import exporter_ahead_of_other_load, lines_since, log_mark, timed_probe
 from tests.harness.postgres import Postgres, running_postgres
 from tests.harness.postgres_exporter import running_postgres_exporter
 from tests.harness.probe_client import (
@@ -48,7 +50,7 @@ def module(timeout: float = MODULE_TIMEOUT, **options: Any) -> dict[str, Any]:
             "postgres": options}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg() -> Iterator[Postgres]:
     with running_postgres(preload_statements=True) as server:
         server.execute("CREATE EXTENSION pg_stat_statements")
@@ -86,7 +88,8 @@ def exporter(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                               "min_interval_seconds": 30},
     }
     targets = {"main": (pg.address, "pg"), "down": (f"127.0.0.1:{free_port()}", "pg")}
-    with probing_exporter(workdir, modules, targets, "pg") as running:
+    # answers are timed against pg_slow's 1.5 s: the exporter runs ahead of the host's load
+    with exporter_ahead_of_other_load(workdir, modules, targets, "pg") as running:
         yield running
 
 
@@ -247,9 +250,19 @@ def test_statements_top_n_present_where_the_extension_exists(exporter: ProbingEx
         assert mean == pytest.approx(seconds[labels] / count, rel=1e-6)
 
 
-def test_statements_capped_by_max_series(exporter: ProbingExporter) -> None:
+def test_statements_capped_by_max_series_keep_the_top_by_total_time(
+    exporter: ProbingExporter, pg: Postgres
+) -> None:
+    pg.execute("SELECT pg_stat_statements_reset()")
+    pg.execute("SELECT pg_sleep(1.2)")  # two statements far slower than anything else
+    pg.execute("SELECT pg_sleep(1.0)::text")
+    with pg.connect() as connection:
+        heavy = {str(row[0]) for row in connection.execute(
+            "SELECT queryid FROM pg_stat_statements WHERE query LIKE 'SELECT pg_sleep%'")}
+    assert len(heavy) == 2
     values = exporter.values("main", "pg_capped")
-    assert len(values[names.PG_STAT_STATEMENTS_CALLS_TOTAL]) == 2  # 8 series / 4 families
+    calls = values[names.PG_STAT_STATEMENTS_CALLS_TOTAL]
+    assert {dict(labels)["queryid"] for labels in calls} == heavy  # 8 series / 4 families
     assert statement_series(values) == 8
 
 
@@ -262,11 +275,17 @@ def test_statements_absent_without_the_extension(exporter: ProbingExporter, pg: 
     assert_no_secret(exporter, pg)
 
 
-def monitor_statements(pg: Postgres) -> int:
+def monitor_statements(pg: Postgres, timeout_fits: bool = False) -> int:
+    """Count the monitor's statement calls: its query groups', or its statement_timeout fits.
+
+    A probe slower than a tenth of its budget (a loaded host) refits statement_timeout with
+    one `set_config` before a later group; that is counted apart from the groups' queries.
+    """
+    fits = "query LIKE 'SELECT set_config(%%'"
     with pg.connect() as connection:
         row = connection.execute(
             "SELECT COALESCE(sum(calls), 0)::int FROM pg_stat_statements"
-            " WHERE userid = %s::regrole",
+            f" WHERE userid = %s::regrole AND {'' if timeout_fits else 'NOT '}{fits}",
             (MONITOR,),
         ).fetchone()
     assert row is not None
@@ -281,6 +300,7 @@ def test_one_round_of_queries_per_probe_and_per_interval(
     for _ in range(5):
         assert one(exporter.values("main", "pg_monitor"), names.PG_UP) == 1
     assert monitor_statements(pg) == 5 * QUERY_GROUPS  # one statement per group, nothing else
+    assert monitor_statements(pg, timeout_fits=True) < 5 * QUERY_GROUPS  # not one per group
 
     pg.execute("SELECT pg_stat_statements_reset()")  # pg_monitor_cached never probed yet
     answers: list[int] = []
@@ -350,22 +370,34 @@ def test_permissionless_user_loses_only_the_denied_group(
 def test_slow_server_cancels_queries_at_the_deadline(
     exporter: ProbingExporter, pg: Postgres
 ) -> None:
+    first = log_mark(exporter)
     assert one(exporter.values("main", "pg_slow"), names.PG_UP) == 1  # connection kept
+    # and every group answered: a group the warm-up left out is not logged again if the fault
+    # fails it alike
+    assert [line for line in lines_since(exporter, first)
+            if "module pg_slow target main: metrics left out" in line] == []
+    mark = log_mark(exporter)
+
+    def failures() -> list[str]:
+        return [line for line in lines_since(exporter, mark)
+                if "module pg_slow target main" in line and "statement timeout" in line]
+
     blocker = pg.connect()
     try:
         blocker.autocommit = False
         # a catalog lock every statistics view waits on: queries outlive statement_timeout
         blocker.execute("LOCK TABLE pg_catalog.pg_database IN ACCESS EXCLUSIVE MODE")
-        response, elapsed = exporter.probe("main", "pg_slow")
+        response, elapsed = timed_probe(exporter, "main", "pg_slow")
+        # the runner answers at the deadline even when a loaded server cancels a little later:
+        # the lock stays until the probe has logged the cancellation, so no query gets through
+        wait_until(lambda: bool(failures()), 5, "the probe to log its canceled queries")
     finally:
         blocker.close()
     assert response.status_code == 200
     assert elapsed < SLOW_TIMEOUT + 0.5
     values = parse(response.text)
     assert one(values, names.PG_UP) == 0 or names.PG_LOCKS_COUNT not in values
-    failures = [line for line in exporter.log().splitlines()
-                if "module pg_slow target main" in line and "statement timeout" in line]
-    assert len(failures) == 1, failures  # one line names every group left out
+    assert len(failures()) == 1, failures()  # one line names every group left out
     # the lock goes when the server has processed the blocker's disconnection
     wait_until(lambda: names.PG_LOCKS_COUNT in exporter.values("main", "pg_slow"), 10,
                "every group back once the lock is gone")
@@ -377,6 +409,7 @@ def test_frozen_backend_is_cut_off_by_the_prober_itself(
     exporter: ProbingExporter, pg: Postgres
 ) -> None:
     assert one(exporter.values("main", "pg_frozen"), names.PG_UP) == 1  # connection kept
+    mark = log_mark(exporter)
     with pg.connect() as connection:
         row = connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE usename = %s", (FROZEN,)
@@ -385,18 +418,20 @@ def test_frozen_backend_is_cut_off_by_the_prober_itself(
     backend = int(str(row[0]))
     os.kill(backend, signal.SIGSTOP)  # answers nothing, not even a cancel: TCP stays up
     try:
-        response, elapsed = exporter.probe("main", "pg_frozen")
+        response, elapsed = timed_probe(exporter, "main", "pg_frozen")
         assert response.status_code == 200
         assert elapsed < SLOW_TIMEOUT + 0.5
         assert one(parse(response.text), names.PG_UP) == 0
         # the probe itself gives up (not only the runner): its failure line is logged while
         # the backend is still frozen
-        wait_until(lambda: "module pg_frozen target main is down" in exporter.log(), 3,
+        wait_until(lambda: any("module pg_frozen target main is down" in line
+                               for line in lines_since(exporter, mark)), 3,
                    "the prober to give up on the frozen backend")
     finally:
         os.kill(backend, signal.SIGCONT)
     assert one(exporter.values("main", "pg_frozen"), names.PG_UP) == 1  # a new connection
-    assert "module pg_frozen target main recovered" in exporter.log()
+    assert any("module pg_frozen target main recovered" in line
+               for line in lines_since(exporter, mark))
 
 
 def test_kept_connections_are_capped_per_module(
@@ -407,7 +442,7 @@ def test_kept_connections_are_capped_per_module(
     pg.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{pg.password}'")
     password = tmp_path / "pw"
     password.write_text(pg.password)
-    prober = postgres_prober.PostgresProber(postgres_prober.PostgresOptions(
+    prober = postgres_prober.PostgresProber(PostgresOptions(
         user=role, password=SecretRef(file=str(password))
     ))
     addresses = [pg.address, f"localhost:{pg.port}", f"{pg.socket_dir}:{pg.port}"]
@@ -519,7 +554,7 @@ def test_shared_metrics_match_postgres_exporter(
     must_share = {names.PG_UP, names.PG_STATIC, names.PG_STAT_DATABASE_XACT_COMMIT,
                   names.PG_STAT_DATABASE_BLKS_HIT, names.PG_LOCKS_COUNT,
                   names.PG_STAT_ACTIVITY_COUNT, names.PG_DATABASE_SIZE_BYTES,
-                  names.PG_SETTINGS_MAX_CONNECTIONS, "pg_stat_bgwriter_checkpoints_timed"}
+                  names.PG_SETTINGS_MAX_CONNECTIONS, names.PG_STAT_BGWRITER_CHECKPOINTS_TIMED_TOTAL}
     assert must_share <= set(shared), must_share - set(shared)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from exporters.collectors.postgres import PostgresOptions, parse_address
+from exporters.collectors.postgres_options import PostgresOptions, parse_address
 from exporters.collectors.postgres_queries import add, legacy_counter, short_version
 from exporters.config import parse_settings
 from exporters.exposition import render_text

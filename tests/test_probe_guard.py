@@ -159,8 +159,8 @@ def test_probe_refuses_forbidden_targets_with_403_and_counts_them(tmp_path: Path
         with running_exporter(tmp_path, f"--config.file={config}") as url:
             own_port = url.rsplit(":", 1)[1]
 
-            def ask(target: str) -> requests.Response:
-                return requests.get(f"{url}/probe", params={"module": "http_2xx",
+            def ask(target: str, module: str = "http_2xx") -> requests.Response:
+                return requests.get(f"{url}/probe", params={"module": module,
                                                             "target": target}, timeout=10)
 
             refused = {
@@ -168,6 +168,10 @@ def test_probe_refuses_forbidden_targets_with_403_and_counts_them(tmp_path: Path
                 "link-local": ask("http://169.254.1.1/"),
                 "name resolving to metadata": ask("http://metadata.test/"),
                 "own listener": ask(f"http://127.0.0.1:{own_port}/metrics"),
+                # the embedded cache modules take any address, so they are guarded too
+                "redis at the metadata address": ask("169.254.169.254:80", "redis"),
+                "redis at a name resolving to metadata": ask("metadata.test", "redis"),
+                "memcached at the own listener": ask(f"127.0.0.1:{own_port}", "memcached"),
             }
             allowed = ask(f"http://origin.test:{origin_port}/ok")
             metrics = parse(requests.get(f"{url}/metrics", timeout=10).text)
@@ -177,4 +181,7 @@ def test_probe_refuses_forbidden_targets_with_403_and_counts_them(tmp_path: Path
     assert "own listener" in refused["own listener"].text
     assert allowed.status_code == 200
     assert one(parse(allowed.text), names.PROBE_SUCCESS) == 1
-    assert one(metrics, runner_names.PERFSIGHT_PROBE_REFUSED_TOTAL, module="http_2xx") == 4
+    refusals = runner_names.PERFSIGHT_PROBE_REFUSED_TOTAL
+    assert one(metrics, refusals, module="http_2xx") == 4
+    assert one(metrics, refusals, module="redis") == 2
+    assert one(metrics, refusals, module="memcached") == 1

@@ -12,14 +12,15 @@ from exporters.config import parse_settings
 from exporters.errors import ConfigError
 from exporters.multitarget.base import Module, Target
 from exporters.multitarget.runner import ProbeRunner
+from exporters.names import browser as bw
 from exporters.names import probe as names
-from exporters.probes.scheduler import BUCKETS, Job, Scheduler
+from exporters.probes.scheduler import BUCKETS, Job, Scheduler, SchedulerSettings
 from tests.harness.exporter import running_exporter
 from tests.harness.origin import running_origin
 from tests.harness.probe_client import parse
 from tests.harness.servers import require_binary, wait_until
 
-LABELS = {"target": "web", "module": "http_2xx", "location": "eu-west"}
+LABELS = {"target": "web", "module": "http_2xx", "prober": "http", "location": "eu-west"}
 
 
 def families(success: float, phases: dict[str, float]) -> list[Metric]:
@@ -63,15 +64,58 @@ def test_results_become_histograms_counters_and_last_result_gauges() -> None:
     assert len(BUCKETS) >= 12  # fine enough for a heat map
 
 
-def test_the_series_cap_drops_new_series_and_counts_them() -> None:
-    scheduler = Scheduler(ProbeRunner({}, {}), max_series=3)
+def test_browser_timings_become_phase_histograms_of_scheduled_browser_targets() -> None:
+    scheduler = Scheduler(ProbeRunner({}, {}))
+    browser = Job(Target("page", "http://x", "eu-west", 60.0),
+                  Module("browser", "browser", 10.0, 0.0, False), 60.0)
+    lcp = GaugeMetricFamily(bw.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS, "lcp", value=1.3)
+    cls = GaugeMetricFamily(bw.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT, "cls", value=0.2)
+    scheduler.record(browser, [*families(1, {}), lcp, cls], 1.6)
+    counts = collected(scheduler)[names.PERFSIGHT_PROBE_PHASE_DURATION_SECONDS + "_count"]
+    labels = {"target": "page", "module": "browser", "prober": "browser", "location": "eu-west"}
+    assert set(counts) == {frozenset({**labels, "phase": "largest_contentful_paint"}.items())}
+    buckets = collected(scheduler)[names.PERFSIGHT_PROBE_PHASE_DURATION_SECONDS + "_bucket"]
+    phase = {**labels, "phase": "largest_contentful_paint"}
+    assert buckets[frozenset({**phase, "le": "1.0"}.items())] == 0
+    assert buckets[frozenset({**phase, "le": "2.0"}.items())] == 1
+    # the layout shift score gets a histogram of its own, on buckets around 0.1 and 0.25
+    shifts = collected(scheduler)[bw.PERFSIGHT_PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT + "_bucket"]
+    assert shifts[frozenset({**labels, "le": "0.15"}.items())] == 0
+    assert shifts[frozenset({**labels, "le": "0.25"}.items())] == 1
+    assert len(shifts) == 9  # eight bounds and +Inf
+    sums = collected(scheduler)[bw.PERFSIGHT_PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT + "_sum"]
+    assert sums == {frozenset(labels.items()): pytest.approx(0.2)}
+
+
+def exported_series(scheduler: Scheduler) -> int:
+    return sum(sample.name != names.PERFSIGHT_PROBE_SCHEDULED_SERIES_DROPPED_TOTAL
+               for family in scheduler.collect() for sample in family.samples)
+
+
+def test_the_series_cap_counts_exported_series_and_drops_what_does_not_fit() -> None:
+    browser = Job(Target("page", "http://x", "eu-west", 60.0),
+                  Module("browser", "browser", 10.0, 0.0, False), 60.0)
+    cls = GaugeMetricFamily(bw.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT, "cls", value=0.2)
+    page = Scheduler(ProbeRunner({}, {}))
+    page.record(browser, [*families(1, {}), cls], 1.6)
+    # the score's histogram is counted too: room for the target's own series only drops it
+    capped = Scheduler(ProbeRunner({}, {}), SchedulerSettings(max_series=exported_series(page) - 1))
+    capped.record(browser, [*families(1, {}), cls], 1.6)
+    assert exported_series(capped) == exported_series(page) - 11
+    uncapped = Scheduler(ProbeRunner({}, {}))
+    uncapped.record(job("a"), families(1, {"connect": 0.001, "tls": 0.002}), 0.01)
+    one_target = exported_series(uncapped)
+    assert one_target > 40  # two phase histograms and the target's own: dozens of series
+    scheduler = Scheduler(ProbeRunner({}, {}), SchedulerSettings(max_series=one_target + 5))
     scheduler.record(job("a"), families(1, {"connect": 0.001, "tls": 0.002}), 0.01)
     scheduler.record(job("b"), families(1, {"connect": 0.001}), 0.01)
+    scheduler.record(job("a"), families(1, {"connect": 0.001, "dns": 0.002}), 0.01)
     values = collected(scheduler)
     dropped = values[names.PERFSIGHT_PROBE_SCHEDULED_SERIES_DROPPED_TOTAL]
-    assert dropped[frozenset()] == 1  # b: no room for its target series, result left out
+    assert dropped[frozenset()] == 2  # b's target series, then a's new dns phase
     runs = values[names.PERFSIGHT_PROBE_SCHEDULED_RUNS_TOTAL]
     assert [dict(labels)["target"] for labels in runs] == ["a"]
+    assert exported_series(scheduler) == one_target
 
 
 def test_interval_seconds_is_validated_with_its_path() -> None:
@@ -82,6 +126,18 @@ def test_interval_seconds_is_validated_with_its_path() -> None:
     settings = parse_settings({"targets": [{"name": "w", "address": "http://x",
                                             "module": "http_2xx", "interval_seconds": 15}]})
     assert settings.targets["w"][0].interval_seconds == 15
+
+
+def test_the_scheduler_limits_are_settings_validated_with_their_paths() -> None:
+    settings = parse_settings({"probe_scheduler": {"max_concurrent": 8, "max_series": 500}})
+    assert settings.probe_scheduler == SchedulerSettings(max_concurrent=8, max_series=500)
+    assert parse_settings({}).probe_scheduler == SchedulerSettings()
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"probe_scheduler": {"max_concurrent": 0, "max_series": "many", "x": 1}})
+    message = error.value.render()
+    for path in ("probe_scheduler.max_concurrent", "probe_scheduler.max_series",
+                 "probe_scheduler.x"):
+        assert path in message
 
 
 @pytest.mark.integration

@@ -158,8 +158,33 @@ def busy_child() -> Iterator[subprocess.Popen[bytes]]:
     child.wait()
 
 
+class _TheseProcesses(ProcfsProcesses):
+    """The real procfs, narrowed to some processes (a busy host has busier ones than ours)."""
+
+    def __init__(self, pids: set[int]) -> None:
+        super().__init__(HostPaths())
+        self._pids = pids
+
+    def scan(self) -> list[ProcessStat]:
+        """Return the chosen processes' stats, read from /proc."""
+        return [stat for stat in super().scan() if stat.pid in self._pids]
+
+
 def test_a_busy_real_process_is_ranked_first(busy_child: subprocess.Popen[bytes]) -> None:
-    collector = ProcessCollector(ProcfsProcesses(HostPaths()), top_n=1, max_processes=2)
+    # the busy child against an idle one (this test process is not idle: other tests' threads
+    # may run in it, and at load 12 they could outpace the child's share of the CPUs)
+    idle = subprocess.Popen(["sleep", "60"])
+    try:
+        rank_against(busy_child, idle)
+    finally:
+        idle.kill()
+        idle.wait()
+
+
+def rank_against(busy_child: subprocess.Popen[bytes], idle: subprocess.Popen[bytes]) -> None:
+    """Assert the collector's top-1 by CPU, among the busy and the idle child, is the busy one."""
+    processes = _TheseProcesses({busy_child.pid, idle.pid})
+    collector = ProcessCollector(processes, top_n=1, max_processes=2)
     child = str(busy_child.pid)
     deadline = time.monotonic() + 10
     samples: dict[tuple[str, str], float] = {}
@@ -173,3 +198,4 @@ def test_a_busy_real_process_is_ranked_first(busy_child: subprocess.Popen[bytes]
         }
     assert samples[(child, names.PERFSIGHT_PROCESS_OPEN_FDS)] >= 3
     assert samples[(child, names.PERFSIGHT_PROCESS_RESIDENT_MEMORY_BYTES)] > 1_000_000
+    assert {pid for pid, _name in samples} == {child}  # top 1 by CPU and by RSS: not the idle one

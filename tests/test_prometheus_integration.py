@@ -13,7 +13,10 @@ pytestmark = pytest.mark.integration
 def test_prometheus_scrapes_perfsight(tmp_path: Path) -> None:
     with running_exporter(tmp_path) as exporter:
         target = exporter.removeprefix("http://")
-        scrape = {"job_name": "perfsight", "static_configs": [{"targets": [target]}]}
+        # a 1 s interval caps the scrape timeout at 1 s, which perfsight turns into a 0.5 s
+        # deadline: a /proc walk on a loaded host could miss it; 3 s leaves 2.5 s
+        scrape = {"job_name": "perfsight", "scrape_interval": "3s", "scrape_timeout": "3s",
+                  "static_configs": [{"targets": [target]}]}
         with running_prometheus(tmp_path, [scrape]) as prometheus:
             prometheus.wait_for_healthy_targets(1)
             up = prometheus.query('up{job="perfsight"}')

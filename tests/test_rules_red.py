@@ -26,7 +26,8 @@ def test_preset_slos_give_their_service_rate_errors_and_p95() -> None:
     })
     rules = {rule["record"]: rule for rule in red_rules(spec)}
     assert set(rules) == {rn.SERVICE_REQUESTS_RATE5M, rn.SERVICE_ERRORS_RATIO_RATE5M,
-                          rn.SERVICE_LATENCY_P95_RATE5M}
+                          rn.SERVICE_LATENCY_P50_RATE5M, rn.SERVICE_LATENCY_P90_RATE5M,
+                          rn.SERVICE_LATENCY_P95_RATE5M, rn.SERVICE_LATENCY_P99_RATE5M}
     # legacy's SLO names its own counters: no RED rules for it
     assert all(rule["labels"] == {rn.LABEL_SERVICE: "api"} for rule in rules.values())
     # one branch per convention (the repeated classic SLO adds none), classic first

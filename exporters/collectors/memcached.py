@@ -2,8 +2,8 @@
 
 Each target keeps one pymemcache client, whose socket is reused across probes; pymemcache
 closes it on any error and the client is rebuilt, so the next probe reconnects. A probe sends
-what memcached_exporter sends: `stats` and `stats settings`, with connect and read timeouts
-from the probe budget.
+what memcached_exporter sends: `stats` and `stats settings`, with the connect timeout from the
+probe's budget and the read timeout from the module's.
 """
 
 from collections.abc import Mapping
@@ -13,28 +13,33 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheError
 
+from exporters.collectors.memcached_options import DEFAULT_PORT
 from exporters.multitarget.address import split_host_port
-from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.multitarget.base import (
+    DEFAULT_TIMEOUT_SECONDS,
+    QUERY_BUDGET,
+    Module,
+    Target,
+    TransitionLog,
+)
 from exporters.multitarget.kept import KeptClients
 from exporters.names import memcached as names
-from exporters.validation import Validator
 
-DEFAULT_PORT = 11211
-# share of the probe timeout the commands may use; the rest is for rendering and the reply
-QUERY_BUDGET = 0.8
 PROBE_ERRORS = (MemcacheError, OSError, ValueError)
 Stats = Mapping[str, Any]
 
 
-def parse_options(check: Validator, value: Any, path: str) -> None:
-    """Validate a module's `memcached:` mapping: it has no options yet, so it must be empty."""
-    check.mapping(value, path, set())
 
 
 class MemcachedProber:
     """Probe memcached targets; a failure is memcached_up 0 and one log line."""
 
-    def __init__(self, module_name: str = "memcached") -> None:
+    def __init__(
+        self, module_name: str = "memcached",
+        module_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
+        # kept clients read with the module's budget, not a scrape's (see RedisProber)
+        self._read_timeout = module_timeout_seconds * QUERY_BUDGET
         self._clients: KeptClients[Client] = KeptClients(lambda client: client.close())
         self._transitions = TransitionLog(f"memcached module {module_name}")
 
@@ -43,9 +48,9 @@ class MemcachedProber:
         budget = timeout_seconds * QUERY_BUDGET
         while True:  # a kept connection may have died while idle: then one fresh attempt
             try:
-                client, fresh = self._clients.get(target.address, budget, lambda: Client(
+                client, fresh = self._clients.get(target.address, lambda: Client(
                     split_host_port(target.address, DEFAULT_PORT), connect_timeout=budget,
-                    timeout=budget, no_delay=True,
+                    timeout=self._read_timeout, no_delay=True,
                 ))
                 stats = _decoded(client.stats())
                 settings = _decoded(client.stats("settings"))
@@ -148,17 +153,6 @@ def _up(value: int) -> Metric:
 
 def build(module: Module) -> MemcachedProber:
     """Return the prober for one module."""
-    return MemcachedProber(module.name)
+    return MemcachedProber(module.name, module.timeout_seconds)
 
 
-MEMCACHED = ProberKind(
-    name="memcached",
-    help="memcached statistics, named as memcached_exporter's",
-    up_metric=names.MEMCACHED_UP,
-    parse_options=parse_options,
-    build=build,
-    # no credentials to leak: any address may be probed unless the guard refuses it
-    sends_credentials=False,
-    default_min_interval_seconds=5.0,
-    default_modules={"memcached": {}},
-)

@@ -10,27 +10,24 @@ import math
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from exporters.collectors.postgres_queries import GROUPS, STATEMENT_FAMILIES, QueryGroup
-from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.collectors.postgres_options import PostgresOptions, parse_address
+from exporters.collectors.postgres_queries import GROUPS, QueryGroup
+from exporters.multitarget.base import (
+    QUERY_BUDGET,
+    Module,
+    Target,
+    TransitionLog,
+)
 from exporters.multitarget.grouplog import GroupLog
 from exporters.multitarget.kept import KeptClients
 from exporters.names import postgres as names
-from exporters.secrets import SecretRef, parse_secret, redact, reveal
-from exporters.validation import Validator
+from exporters.secrets import redact, reveal
 
-DEFAULT_PORT = 5432
-SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-OPTION_FIELDS = {
-    "user", "password", "database", "sslmode", "statements_top_n", "statements_max_series",
-}
-# share of the probe timeout the queries may use; the rest is for rendering and the reply
-QUERY_BUDGET = 0.8
 # statement_timeout is reset to what is left of the budget when it is off by more than this
 # share (not before every query: that would double the statements a fast probe sends)
 TIMEOUT_SLACK = 0.1
@@ -40,80 +37,10 @@ SEVER_AFTER = 0.9
 APPLICATION_NAME = "perfsight"
 
 
-@dataclass(frozen=True)
-class PostgresOptions:
-    """How to log in and how much of pg_stat_statements to export."""
-
-    user: str | SecretRef | None = None
-    password: SecretRef | None = None
-    database: str = "postgres"
-    sslmode: str | None = None
-    statements_top_n: int = 20
-    statements_max_series: int = 400
-
-    @property
-    def statements_limit(self) -> int:
-        """Return how many statements to export: the top N, within the series cap."""
-        return min(self.statements_top_n, self.statements_max_series // STATEMENT_FAMILIES)
 
 
-def parse_options(check: Validator, value: Any, path: str) -> PostgresOptions:
-    """Validate a module's `postgres:` mapping, recording every problem with its path."""
-    raw = check.mapping(value, path, OPTION_FIELDS)
-    defaults = PostgresOptions()
-    user = raw.get("user")
-    if user is not None and not (isinstance(user, str) and user):
-        user = parse_secret(check, user, f"{path}.user")
-    database = raw.get("database", defaults.database)
-    if not isinstance(database, str) or not database:
-        check.problems.append(f"{path}.database: must be a non-empty string, got {database!r}")
-        database = defaults.database
-    sslmode = raw.get("sslmode")
-    if sslmode is not None and sslmode not in SSLMODES:
-        check.problems.append(f"{path}.sslmode: must be one of {', '.join(SSLMODES)}, "
-                              f"got {sslmode!r}")
-        sslmode = None
-    max_series = check.positive_int(
-        raw.get("statements_max_series"), f"{path}.statements_max_series",
-        defaults.statements_max_series,
-    )
-    if max_series < STATEMENT_FAMILIES:
-        check.problems.append(
-            f"{path}.statements_max_series: must be at least {STATEMENT_FAMILIES} (one "
-            f"statement's series), got {max_series}"
-        )
-        max_series = defaults.statements_max_series
-    return PostgresOptions(
-        user=user,
-        password=parse_secret(check, raw.get("password"), f"{path}.password"),
-        database=database,
-        sslmode=sslmode,
-        statements_top_n=check.positive_int(
-            raw.get("statements_top_n"), f"{path}.statements_top_n", defaults.statements_top_n
-        ),
-        statements_max_series=max_series,
-    )
 
 
-def parse_address(address: str) -> tuple[str, int]:
-    """Split `host:port`, `[v6]:port`, `host` or a unix socket directory (`/dir[:port]`)."""
-    host, port = address, ""
-    if address.startswith("/"):
-        directory, sep, tail = address.rpartition(":")
-        if sep and tail.isdigit():
-            host, port = directory, tail
-    elif address.startswith("["):
-        host, _, rest = address[1:].partition("]")
-        if rest and not rest.startswith(":"):
-            raise ValueError(f"invalid address {address!r}")
-        port = rest[1:]
-    elif address.count(":") == 1:
-        host, _, port = address.partition(":")
-    if port and not (port.isdigit() and 0 < int(port) < 65536):
-        raise ValueError(f"invalid port in address {address!r}")
-    if not host or (address.startswith("[") and not port and "]" not in address):
-        raise ValueError(f"no host in address {address!r}")
-    return host, int(port) if port else DEFAULT_PORT
 
 
 def one_line(error: BaseException, secrets: list[str]) -> str:
@@ -242,10 +169,10 @@ class PostgresProber:
             return _Session(connection, timeout_ms)
 
         # a kept session serves any probe timeout: statement_timeout is fitted per group
-        session, fresh = self._sessions.get(target.address, None, connect)
+        session, fresh = self._sessions.get(target.address, connect)
         if session.connection.closed:
             self._sessions.drop(target.address)
-            session, fresh = self._sessions.get(target.address, None, connect)
+            session, fresh = self._sessions.get(target.address, connect)
         return session, fresh
 
     def _connect_arguments(
@@ -287,15 +214,3 @@ def build(module: Module) -> PostgresProber:
     return PostgresProber(options, module.name)
 
 
-POSTGRES = ProberKind(
-    name="postgres",
-    help="PostgreSQL server statistics, named as postgres_exporter's",
-    up_metric=names.PG_UP,
-    parse_options=parse_options,
-    build=build,
-    sends_credentials=True,
-    default_min_interval_seconds=5.0,
-    # user and password unset: libpq's own defaults apply (PGUSER, PGPASSWORD, ~/.pgpass,
-    # peer authentication on a unix socket)
-    default_modules={"postgres": {}},
-)

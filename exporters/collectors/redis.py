@@ -3,11 +3,11 @@
 Each target keeps one redis-py client (one pooled connection, reconnected by redis-py when the
 server closed it, rebuilt after a failure so a rotated password is read again). Every probe is
 one pipelined round trip of three commands: `INFO ALL`, `CONFIG GET maxclients` and
-`SLOWLOG LEN`. The socket's connect and read timeouts come from the probe budget; redis-py's
-retries are off, so a slow server costs one timeout, not four.
+`SLOWLOG LEN`. The connect timeout comes from the probe's budget, the read timeout from the
+module's (so scrapes with varying deadlines share the client); redis-py's retries are off, so a
+slow server costs one timeout, not four.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -16,58 +16,26 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from exporters.collectors.redis_info import info_families, number
+from exporters.collectors.redis_options import DEFAULT_PORT, RedisOptions
 from exporters.multitarget.address import split_host_port
-from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.multitarget.base import (
+    DEFAULT_TIMEOUT_SECONDS,
+    QUERY_BUDGET,
+    Module,
+    Target,
+    TransitionLog,
+)
 from exporters.multitarget.grouplog import GroupLog
 from exporters.multitarget.kept import KeptClients
 from exporters.names import redis as names
-from exporters.secrets import SecretRef, parse_secret, redact, reveal
-from exporters.validation import Validator
+from exporters.secrets import redact, reveal
 
-DEFAULT_PORT = 6379
-OPTION_FIELDS = {"username", "password", "db", "tls", "tls_ca_file"}
-# share of the probe timeout the commands may use; the rest is for rendering and the reply
-QUERY_BUDGET = 0.8
 CLIENT_NAME = "perfsight"
 CONNECT_ERRORS = (redis.RedisError, OSError, LookupError, ValueError)
 
 
-@dataclass(frozen=True)
-class RedisOptions:
-    """How to log in (ACL user, password reference), which db to select, TLS or not."""
-
-    username: str | SecretRef | None = None
-    password: SecretRef | None = None
-    db: int = 0
-    tls: bool = False
-    tls_ca_file: str | None = None
 
 
-def parse_options(check: Validator, value: Any, path: str) -> RedisOptions:
-    """Validate a module's `redis:` mapping, recording every problem with its path."""
-    raw = check.mapping(value, path, OPTION_FIELDS)
-    username = raw.get("username")
-    if username is not None and not (isinstance(username, str) and username):
-        username = parse_secret(check, username, f"{path}.username")
-    db = raw.get("db", 0)
-    if isinstance(db, bool) or not isinstance(db, int) or db < 0:
-        check.problems.append(f"{path}.db: must be a database number (0 or more), got {db!r}")
-        db = 0
-    tls = raw.get("tls", False)
-    if not isinstance(tls, bool):
-        check.problems.append(f"{path}.tls: must be true or false, got {tls!r}")
-        tls = False
-    ca_file = raw.get("tls_ca_file")
-    if ca_file is not None and not (isinstance(ca_file, str) and ca_file.startswith("/")):
-        check.problems.append(f"{path}.tls_ca_file: must be an absolute path, got {ca_file!r}")
-        ca_file = None
-    if ca_file is not None and not tls:
-        check.problems.append(f"{path}.tls_ca_file: needs tls: true")
-    return RedisOptions(
-        username=username,
-        password=parse_secret(check, raw.get("password"), f"{path}.password"),
-        db=db, tls=tls, tls_ca_file=ca_file,
-    )
 
 
 def one_line(error: BaseException, secrets: list[str]) -> str:
@@ -79,8 +47,15 @@ def one_line(error: BaseException, secrets: list[str]) -> str:
 class RedisProber:
     """Probe Redis targets of one module; failures become redis_up 0 or absent families."""
 
-    def __init__(self, options: RedisOptions, module_name: str = "redis") -> None:
+    def __init__(
+        self, options: RedisOptions, module_name: str = "redis",
+        module_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
         self._options = options
+        # kept clients read with the module's budget, whatever a scrape's deadline leaves: a
+        # client per deadline would reconnect on every scrape (the runner answers at the
+        # deadline anyway)
+        self._read_timeout = module_timeout_seconds * QUERY_BUDGET
         name = f"redis module {module_name}"
         self._clients: KeptClients[redis.Redis] = KeptClients(lambda client: client.close())
         self._transitions = TransitionLog(name)
@@ -93,7 +68,7 @@ class RedisProber:
         try:
             # redis-py reconnects a kept connection the server closed while it was idle
             client, _fresh = self._clients.get(
-                target.address, budget, lambda: self._connect(target, budget, secrets)
+                target.address, lambda: self._connect(target, budget, secrets)
             )
             pipeline = client.pipeline(transaction=False)
             pipeline.info("all")
@@ -125,7 +100,7 @@ class RedisProber:
         host, port = split_host_port(target.address, DEFAULT_PORT)
         return redis.Redis(
             host=host, port=port, db=self._options.db, **self._login(secrets),
-            socket_timeout=budget, socket_connect_timeout=budget,
+            socket_timeout=self._read_timeout, socket_connect_timeout=budget,
             retry=Retry(NoBackoff(), 0), client_name=CLIENT_NAME,
             driver_info=None,
         )
@@ -167,18 +142,8 @@ def _up(value: int) -> Metric:
 def build(module: Module) -> RedisProber:
     """Return the prober for one module."""
     options: RedisOptions = module.options
-    return RedisProber(options, module.name)
+    return RedisProber(options, module.name, module.timeout_seconds)
 
 
-REDIS = ProberKind(
-    name="redis",
-    help="Redis server statistics, named as redis_exporter's",
-    up_metric=names.REDIS_UP,
-    parse_options=parse_options,
-    build=build,
-    # a module may carry a password: unlisted targets would receive it
-    sends_credentials=True,
-    default_min_interval_seconds=5.0,
-    # no password: a module with `password: {env: ...}` is needed for servers that want one
-    default_modules={"redis": {}},
-)
+
+

@@ -1,5 +1,6 @@
 """What a prober kind is: its options parser, its factory, and the metric that says it is up."""
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -8,13 +9,17 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from prometheus_client.core import Metric
 
-from exporters.multitarget.address import without_userinfo
+from exporters.multitarget.address import without_credentials
 from exporters.validation import Validator
 
 log = logging.getLogger(__name__)
 Value = TypeVar("Value")
 # targets whose last outcome a log remembers; unlisted addresses beyond it evict the oldest
 MAX_REMEMBERED_TARGETS = 1000
+DEFAULT_TIMEOUT_SECONDS = 5.0  # a module's timeout_seconds when the config gives none
+# share of the probe timeout a database or cache prober's queries may use; the rest is for
+# rendering and the reply
+QUERY_BUDGET = 0.8
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,35 @@ class Module:
     options: Any = None
 
 
+def always(_options: Any) -> bool:
+    """Answer yes whatever the options (a kind that always logs in)."""
+    return True
+
+
+def never(_options: Any) -> bool:
+    """Answer no whatever the options (a kind without credentials)."""
+    return False
+
+
+def built_by(module_path: str, factory: str) -> Callable[[Module], Prober]:
+    """Return a build that imports the prober's module (and its client library) on first use."""
+
+    def build(module: Module) -> Prober:
+        built: Prober = getattr(importlib.import_module(module_path), factory)(module)
+        return built
+
+    return build
+
+
+@dataclass(frozen=True)
+class Score:
+    """The histogram scheduled probes keep of a unitless family: its name, help and buckets."""
+
+    histogram: str
+    help: str
+    buckets: tuple[float, ...]
+
+
 @dataclass(frozen=True)
 class ProberKind:
     """One row of the prober table.
@@ -61,7 +95,13 @@ class ProberKind:
     `parse_options` validates the module's kind-specific mapping (recording problems on the
     validator) and returns typed options; `build` makes a long-lived prober for a module;
     `up_metric` is the family reported as 0 when a probe raises or overruns; `sends_credentials`
-    means targets must be listed in the config unless the module allows unlisted ones.
+    tells from a module's options whether its probes log in, whose targets must then be listed
+    in the config unless the module allows unlisted ones;
+    `timing_phases` names single-value timing families (seconds) that scheduled probes keep as
+    phase histograms, besides the `phase`-labelled ones; `scores` names unitless single-value
+    families (e.g. a layout shift score) kept as histograms of their own; `endpoint` splits a
+    target address into the host and port it connects to, for the address guard (None: kinds
+    whose targets are not network endpoints of their own, left unguarded).
     """
 
     name: str
@@ -69,9 +109,12 @@ class ProberKind:
     up_metric: str
     parse_options: Callable[[Validator, Any, str], Any]
     build: Callable[[Module], Prober]
-    sends_credentials: bool
+    sends_credentials: Callable[[Any], bool]
     default_min_interval_seconds: float = 0.0
     default_modules: dict[str, Any] = field(default_factory=dict)
+    timing_phases: dict[str, str] = field(default_factory=dict)
+    scores: dict[str, "Score"] = field(default_factory=dict)
+    endpoint: Callable[[str], tuple[str, int]] | None = None
 
 
 class Remembered(Generic[Value]):
@@ -101,7 +144,7 @@ class TransitionLog:
     def report(self, target: Target, error: str | None) -> None:
         """Record this probe's outcome: None for success, else a secret-free description."""
         if error is not None:  # client libraries' errors may quote the URL they were given
-            error = without_userinfo(error)
+            error = without_credentials(error)
         previous = self._last.swap(target.name, error)
         if error is not None and error != previous:
             log.error("%s target %s is down: %s", self._kind, target.name, error)

@@ -1,4 +1,4 @@
-"""Keep one client per target address, rebuilt when its settings change or after a failure.
+"""Keep one client per target address, rebuilt after a failure (`drop`).
 
 At most `limit` clients are kept per prober: beyond it the least recently probed address's
 client is closed, so a module with `allow_unlisted_targets` cannot be made to hold a connection
@@ -7,7 +7,7 @@ per address ever asked.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 Client = TypeVar("Client")
@@ -15,29 +15,26 @@ MAX_KEPT_CLIENTS = 64
 
 
 class KeptClients(Generic[Client]):
-    """One client per address with the settings it was built with; `drop` closes it."""
+    """One client per address; `drop` closes it."""
 
     def __init__(self, close: Callable[[Client], None]) -> None:
         self._close = close
         self._limit = MAX_KEPT_CLIENTS
         self._lock = threading.Lock()
-        self._clients: OrderedDict[str, tuple[Client, Hashable]] = OrderedDict()
+        self._clients: OrderedDict[str, Client] = OrderedDict()
 
-    def get(
-        self, address: str, settings: Hashable, build: Callable[[], Client]
-    ) -> tuple[Client, bool]:
-        """Return the address's client and whether it is new (none kept, or other settings)."""
+    def get(self, address: str, build: Callable[[], Client]) -> tuple[Client, bool]:
+        """Return the address's client and whether it is new (none was kept)."""
         with self._lock:
             kept = self._clients.get(address)
-            if kept is not None and kept[1] == settings:
+            if kept is not None:
                 self._clients.move_to_end(address)
-                return kept[0], False
-        self.drop(address)
+                return kept, False
         client = build()
         with self._lock:
-            self._clients[address] = (client, settings)
+            self._clients[address] = client
             evicted = [
-                self._clients.popitem(last=False)[1][0]
+                self._clients.popitem(last=False)[1]
                 for _ in range(len(self._clients) - self._limit)
             ]
         for old in evicted:
@@ -49,12 +46,12 @@ class KeptClients(Generic[Client]):
         with self._lock:
             kept = self._clients.pop(address, None)
         if kept is not None:
-            self._close(kept[0])
+            self._close(kept)
 
     def close(self) -> None:
         """Close every kept client."""
         with self._lock:
-            clients = [client for client, _settings in self._clients.values()]
+            clients = list(self._clients.values())
             self._clients.clear()
         for client in clients:
             self._close(client)

@@ -8,7 +8,7 @@ one interval cost the target one round of queries.
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from http import HTTPStatus
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from exporters.multitarget.address import without_userinfo
+from exporters.multitarget.address import without_credentials
 from exporters.multitarget.base import Module, Prober, ProberKind, Target
 from exporters.multitarget.kinds import KINDS_BY_NAME
 from exporters.names import multitarget as names
@@ -28,11 +28,12 @@ MAX_TRACKED_TARGETS = 1000
 MAX_PENDING_PER_WORKER = 4
 OTHER_TARGETS = "_other"
 
-Guard = Callable[[Module, Target], str | None]
+Endpoint = Callable[[str], tuple[str, int]]
+Guard = Callable[[Endpoint, Target], str | None]
 
 
-def allow_all(_module: Module, _target: Target) -> str | None:
-    """Refuse nothing (the probe kinds install their address guard instead)."""
+def allow_all(_endpoint: Endpoint, _target: Target) -> str | None:
+    """Refuse nothing (the CLI installs the address guard)."""
     return None
 
 
@@ -83,7 +84,11 @@ class ProbeRunner:
         self._guards = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="guard")
         self._max_pending = max_workers * MAX_PENDING_PER_WORKER
         self._pending = 0
+        self._checking = 0
         self._lock = threading.Lock()
+        # builds import a kind's client library on first use: one at a time, outside _lock,
+        # so probes of modules already built never wait for an import
+        self._building = threading.Lock()
         self._runs: dict[tuple[str, str], _Run] = {}
         self._prune_above = MAX_TRACKED_TARGETS
         self._stats: dict[tuple[str, str], _Stats] = {}
@@ -112,21 +117,41 @@ class ProbeRunner:
         if listed is not None:
             target = listed[0]
         elif module.allow_unlisted_targets:
-            # the name labels self-metrics and log lines: a URL's password stays out of both
-            target = Target(name=without_userinfo(target_name), address=target_name)
+            # the name labels self-metrics and log lines: a URL's password and query values
+            # (tokens often travel there) stay out of both
+            target = Target(name=without_credentials(target_name), address=target_name)
         else:
             return self._refuse(
-                module, f"target {target_name!r} is not listed in the config and module "
-                f"{module.name!r} only probes listed targets (allow_unlisted_targets: false)",
+                module, f"target {without_credentials(target_name)!r} is not listed in the "
+                f"config and module {module.name!r} only probes listed targets "
+                "(allow_unlisted_targets: false)",
             )
         return self._checked(module, target, deadline_seconds)
 
     def _checked(
         self, module: Module, target: Target, deadline_seconds: float
     ) -> tuple[Module, Target] | Answer:
-        """Return module and target if the guard allows them in time, else the answer."""
+        """Return module and target if the guard allows them in time, else the answer.
+
+        Checks waiting for or holding a guard worker are capped like probes, so names whose
+        lookups hang cannot queue a check per request and starve every other target's.
+        """
+        endpoint = self.kinds[module.kind].endpoint
+        if endpoint is None:
+            return module, target
+        with self._lock:
+            crowded = self._checking >= self._max_pending
+            if not crowded:
+                self._checking += 1
+        if crowded:
+            log.error("%s probe of %s: too many address checks pending, answered down",
+                      module.kind, target.name)
+            self._count(module, target, error=True)
+            return Answer(HTTPStatus.OK, self._down(module))
+        check = self._guards.submit(self._guard, endpoint, target)
+        check.add_done_callback(self._checked_one)
         try:
-            reason = self._guards.submit(self._guard, module, target).result(deadline_seconds)
+            reason = check.result(deadline_seconds)
         except FutureTimeout:
             log.error("%s probe of %s: its address was not checked within %.3fs",
                       module.kind, target.name, deadline_seconds)
@@ -135,6 +160,10 @@ class ProbeRunner:
         if reason is not None:
             return self._refuse(module, reason)
         return module, target
+
+    def _checked_one(self, _check: object) -> None:
+        with self._lock:
+            self._checking -= 1
 
     def _refuse(self, module: Module, reason: str) -> Answer:
         with self._lock:
@@ -162,10 +191,10 @@ class ProbeRunner:
         finished = run.done.wait(timeout=max(0.0, run.started + timeout - time.monotonic()))
         if finished:
             return list(run.families), run.duration
-        log.error(
-            "%s probe of %s exceeded its timeout of %.3fs", module.kind, target.name, timeout
-        )
-        if fresh:
+        if fresh:  # the scrapes that joined this run say nothing more
+            log.error(
+                "%s probe of %s exceeded its timeout of %.3fs", module.kind, target.name, timeout
+            )
             self._count(module, target, error=True)
         return self._down(module), timeout
 
@@ -221,12 +250,23 @@ class ProbeRunner:
             self._pending -= 1
         run.done.set()
 
+    def prepare(self, names: Iterable[str]) -> None:
+        """Build the probers of these modules now, so their first probes pay no import."""
+        for name in sorted(set(names)):
+            self._prober(self.modules[name])
+
     def _prober(self, module: Module) -> Prober:
         with self._lock:
             prober = self._probers.get(module.name)
+        if prober is not None:
+            return prober
+        with self._building:
+            with self._lock:
+                prober = self._probers.get(module.name)
             if prober is None:
                 prober = self.kinds[module.kind].build(module)
-                self._probers[module.name] = prober
+                with self._lock:
+                    self._probers[module.name] = prober
             return prober
 
     def _stats_for(self, module: Module, target: Target) -> _Stats:

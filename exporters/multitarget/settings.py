@@ -4,11 +4,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from exporters.multitarget.base import Module, Target
+from exporters.multitarget.base import DEFAULT_TIMEOUT_SECONDS, Module, Target
 from exporters.multitarget.kinds import KINDS, KINDS_BY_NAME
 from exporters.validation import Validator
 
-DEFAULT_TIMEOUT_SECONDS = 5.0
 NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 MODULE_FIELDS = {"prober", "timeout_seconds", "min_interval_seconds", "allow_unlisted_targets"}
 
@@ -53,7 +52,8 @@ def _module(check: Validator, name: str, value: Any, path: str) -> Module | None
         return None
     for other in set(raw) & set(KINDS_BY_NAME) - {kind.name}:
         check.problems.append(f"{path}.{other}: options for another prober than {kind.name!r}")
-    allow = raw.get("allow_unlisted_targets", not kind.sends_credentials)
+    options = kind.parse_options(check, raw.get(kind.name), f"{path}.{kind.name}")
+    allow = raw.get("allow_unlisted_targets", not kind.sends_credentials(options))
     if not isinstance(allow, bool):
         check.problems.append(f"{path}.allow_unlisted_targets: must be true or false")
         allow = False
@@ -70,7 +70,7 @@ def _module(check: Validator, name: str, value: Any, path: str) -> Module | None
             "must be a number of seconds between 0 and 3600",
         ),
         allow_unlisted_targets=allow,
-        options=kind.parse_options(check, raw.get(kind.name), f"{path}.{kind.name}"),
+        options=options,
     )
 
 

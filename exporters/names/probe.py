@@ -12,6 +12,7 @@ LABEL_ISSUER = "issuer"
 LABEL_SUBJECT = "subject"
 LABEL_SUBJECT_ALTERNATIVE = "subjectalternative"
 LABEL_LOCATION = "location"
+LABEL_PROBER = "prober"  # a scheduled probe's kind: http, tcp, dns, browser, ...
 
 # --- every prober ----------------------------------------------------------------------------
 PROBE_SUCCESS = "probe_success"
@@ -45,6 +46,9 @@ PROBE_DNS_QUERY_SUCCEEDED = "probe_dns_query_succeeded"
 PROBE_DNS_ANSWER_RRS = "probe_dns_answer_rrs"
 PROBE_DNS_AUTHORITY_RRS = "probe_dns_authority_rrs"
 PROBE_DNS_ADDITIONAL_RRS = "probe_dns_additional_rrs"
+# perfsight's own (blackbox only checks valid_rcodes): which rcode the resolver answered
+PROBE_DNS_RCODE_INFO = "probe_dns_rcode_info"
+LABEL_RCODE = "rcode"
 
 # --- scheduled probes (perfsight's own, on /metrics) -----------------------------------------
 PERFSIGHT_PROBE_SCHEDULED_DURATION_SECONDS = "perfsight_probe_scheduled_duration_seconds"

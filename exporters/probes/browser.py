@@ -7,16 +7,20 @@ import time
 from playwright.async_api import Error
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.multitarget.base import (
+    Module,
+    Target,
+    TransitionLog,
+)
 from exporters.names import browser as names
 from exporters.names import probe as probe_names
-from exporters.probes.browser_options import BrowserOptions, parse_browser_options
+from exporters.probes.browser_options import BrowserOptions
 from exporters.probes.browser_page import PageTimings, measure
+from exporters.probes.browser_proxy import GuardProxy
 from exporters.probes.browser_worker import BrowserWorker
-from exporters.probes.result import ProbeResult
-from exporters.secrets import redact
+from exporters.probes.result import BUDGET_SHARE, ProbeResult
+from exporters.secrets import redact, reveal
 
-BUDGET_SHARE = 0.9  # answer with what is known before the runner's deadline passes
 MILLISECONDS = 1000.0
 
 TIMINGS = {
@@ -72,7 +76,8 @@ class BrowserProber:
         result = ProbeResult()
         timings: PageTimings | None = None
         secrets: list[str] = []
-        future = self._worker.submit(self._load(target.address, secrets))
+        refused: list[str] = []  # filled by the page's guard proxy, also when the page fails
+        future = self._worker.submit(self._load(target.address, secrets, refused))
         try:
             timings = future.result(timeout=budget)
             error = _failure(timings)
@@ -82,34 +87,39 @@ class BrowserProber:
         except (Error, LookupError, OSError) as failure:
             error = redact(str(failure).splitlines()[0] if str(failure) else type(failure).__name__,
                            secrets)
+            if refused:  # the document itself was refused: say so, not the browser's net error
+                error = f"refused by the address guard: {refused[0]}"
         self._log.report(target, error)
         result.success = error is None
-        families: list[Metric] = []
+        families: list[Metric] = [_refused(len(refused))]
         if timings is not None:
             if timings.status is not None:
                 result.set(probe_names.PROBE_HTTP_STATUS_CODE, timings.status)
-            families = _families(timings)
+            families += _families(timings)
         return result.families(time.monotonic() - started) + families
 
-    async def _load(self, url: str, secrets: list[str]) -> PageTimings:
+    async def _load(self, url: str, secrets: list[str], refused: list[str]) -> PageTimings:
         options = self._options
-        headers = {name: ref.read() for name, ref in options.headers}
-        secrets.extend(headers.values())
+        headers = {name: reveal(item, secrets) or "" for name, item in options.headers}
         async with self._slots:
+            proxy = GuardProxy(refused)  # every connection of the page goes through the guard
             try:
                 context = await self._worker.new_context(
                     viewport={"width": options.viewport[0], "height": options.viewport[1]},
                     user_agent=options.user_agent or None,
-                    extra_http_headers=headers,
                     ignore_https_errors=options.insecure_skip_verify,
+                    # "<-loopback>": loopback is proxied too, not bypassed as by default
+                    proxy={"server": await proxy.start(), "bypass": "<-loopback>"},
                 )
                 try:
-                    return await measure(context, url, options)
+                    return await measure(context, url, options, headers)
                 finally:
                     await self._worker.close_context(context)
             except asyncio.CancelledError:  # the probe timed out: is the browser hung?
                 await self._worker.check_responsive()
                 raise
+            finally:
+                proxy.close()
 
     def close(self) -> None:
         """Stop the browser."""
@@ -131,19 +141,13 @@ def _families(timings: PageTimings) -> list[Metric]:
             value = getattr(timings, field_name)
             if value is not None:
                 families.append(GaugeMetricFamily(name, help_text, value=value / scale))
-    refused = GaugeMetricFamily(
+    return families
+
+
+def _refused(count: int) -> Metric:
+    return GaugeMetricFamily(
         names.PROBE_BROWSER_REFUSED_REQUESTS,
-        "Requests of the page refused by the address guard", value=len(timings.refused),
+        "Requests of the page refused by the address guard", value=count,
     )
-    return [*families, refused]
 
 
-BROWSER = ProberKind(
-    name="browser",
-    help="A real headless Chromium loads the page: navigation, paint and layout timings",
-    up_metric=probe_names.PROBE_SUCCESS,
-    parse_options=parse_browser_options,
-    build=BrowserProber,
-    sends_credentials=False,
-    default_modules={"browser": {}},
-)

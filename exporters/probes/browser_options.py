@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from exporters.probes.http_options import parse_headers
+from exporters.probes.http_options import Header, parse_headers
 from exporters.probes.options import parse_bool, parse_string
-from exporters.secrets import SecretRef
 from exporters.validation import Validator
 
+# around Core Web Vitals' bounds: good up to 0.1, poor above 0.25
+LAYOUT_SHIFT_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0)
 FIELDS = {
     "executable", "viewport", "wait_until", "settle_seconds", "user_agent", "headers",
     "max_concurrent", "insecure_skip_verify",
@@ -26,7 +27,7 @@ class BrowserOptions:
     wait_until: WaitUntil = "load"
     settle_seconds: float = 0.5
     user_agent: str = ""
-    headers: tuple[tuple[str, SecretRef], ...] = ()
+    headers: tuple[Header, ...] = ()
     max_concurrent: int = 2
     insecure_skip_verify: bool = False
 
@@ -65,3 +66,4 @@ def _viewport(check: Validator, value: Any, path: str) -> tuple[int, int]:
         check.positive_int(raw.get("width"), f"{path}.width", 1280),
         check.positive_int(raw.get("height"), f"{path}.height", 720),
     )
+

@@ -7,7 +7,7 @@ count come from the context's finished requests (encoded body bytes as received)
 """
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from playwright.async_api import BrowserContext, Request, Route
@@ -63,11 +63,16 @@ class PageTimings:
     total_blocking_time: float = 0.0
     page_bytes: int = 0
     requests: int = 0
-    refused: list[str] = field(default_factory=list)
 
 
-async def measure(context: BrowserContext, url: str, options: BrowserOptions) -> PageTimings:
-    """Load url in context, let it settle, and read what it measured."""
+async def measure(
+    context: BrowserContext, url: str, options: BrowserOptions, headers: dict[str, str]
+) -> PageTimings:
+    """Load url in context, let it settle, and read what it measured.
+
+    The configured headers (credentials, maybe) go with requests to the page's own origin
+    only, not to the third parties a page loads from.
+    """
     timings = PageTimings()
     finished: list[Request] = []
 
@@ -75,7 +80,10 @@ async def measure(context: BrowserContext, url: str, options: BrowserOptions) ->
         finished.append(request)
 
     context.on("requestfinished", keep)
-    await context.route("**/*", lambda route: _guarded(route, timings.refused))
+    if headers:
+        page_origin = guard.url_origin(url)
+        await context.route("**/*", lambda route: _with_headers(
+            route, headers if guard.url_origin(route.request.url) == page_origin else {}))
     await context.add_init_script(OBSERVERS)
     page = await context.new_page()
     response = await page.goto(url, wait_until=options.wait_until, timeout=0)
@@ -92,20 +100,12 @@ async def measure(context: BrowserContext, url: str, options: BrowserOptions) ->
     return timings
 
 
-async def _guarded(route: Route, refused: list[str]) -> None:
-    """Let a request through unless the address guard refuses where it goes."""
-    try:
-        host, port = guard.url_endpoint(route.request.url)
-        addresses = await asyncio.to_thread(guard.active().resolve, host, port)
-    except (OSError, ValueError):
-        await route.continue_()  # not http(s), or a failed lookup the browser will report
-        return
-    reason = guard.first_refusal(guard.active(), host, addresses, port)
-    if reason is None:
-        await route.continue_()
+async def _with_headers(route: Route, headers: dict[str, str]) -> None:
+    """Send the request on with the headers added (none: unchanged)."""
+    if headers:
+        await route.continue_(headers={**await route.request.all_headers(), **headers})
     else:
-        refused.append(reason)
-        await route.abort("blockedbyclient")
+        await route.continue_()
 
 
 def cumulative_layout_shift(shifts: list[list[float]]) -> float:

@@ -97,7 +97,7 @@ class BrowserWorker:
             await asyncio.wait_for(context.close(), CLOSE_SECONDS)
         except (TimeoutError, Error) as error:
             log.error("browser did not close a page (%s); restarting it", type(error).__name__)
-            await self._stop()
+            await self._stop(hung=True)
 
     async def check_responsive(self) -> None:
         """Restart the browser if it cannot open and close a context within 5 s (it hangs)."""
@@ -109,16 +109,19 @@ class BrowserWorker:
             await asyncio.wait_for(context.close(), CLOSE_SECONDS)
         except (TimeoutError, Error) as error:
             log.error("browser is not responding (%s); restarting it", type(error).__name__)
-            await self._stop()
+            await self._stop(hung=True)
 
-    async def _stop(self) -> None:
-        """Stop the browser; if it does not stop, stop the driver, which takes it down too."""
+    async def _stop(self, *, hung: bool = False) -> None:
+        """Stop the browser, then its driver, killing what is left; a hung one is killed first."""
         starting, self._starting = self._starting, None
         playwright, self._playwright = self._playwright, None
         driver, self._driver = self._driver, None
         tree = _tree(driver)
+        killed = hung and bool(tree)  # a hung browser would not close: waiting only delays
+        if killed:  # its replacement, so its process tree is killed first
+            _kill_survivors(tree)
         try:
-            if starting is not None:
+            if starting is not None and not killed:
                 browser = await asyncio.wait_for(asyncio.shield(starting), CLOSE_SECONDS)
                 await asyncio.wait_for(browser.close(), CLOSE_SECONDS)
         except (TimeoutError, Error):

@@ -2,7 +2,6 @@
 
 import socket
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import dns.exception
@@ -13,67 +12,11 @@ import dns.rcode
 import dns.rdatatype
 from prometheus_client.core import Metric
 
-from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.multitarget.base import Module, Target, TransitionLog
 from exporters.names import probe as names
 from exporters.probes import guard
-from exporters.probes.options import IPProtocol, parse_bool, parse_ip_protocol, parse_string
-from exporters.probes.result import ProbeResult
-from exporters.validation import Validator
-
-FIELDS = {
-    "query_name", "query_type", "transport", "valid_rcodes", "recursion_desired",
-    "preferred_ip_protocol", "ip_protocol_fallback",
-}
-TRANSPORTS = ("udp", "tcp")
-
-
-@dataclass(frozen=True)
-class DNSOptions:
-    """How a dns module queries its target resolver."""
-
-    query_name: str = "example.com"
-    query_type: str = "A"
-    transport: str = "udp"
-    valid_rcodes: tuple[str, ...] = ("NOERROR",)
-    recursion_desired: bool = True
-    ip_protocol: IPProtocol = field(default_factory=IPProtocol)
-
-
-def parse_dns_options(check: Validator, value: Any, path: str) -> DNSOptions:
-    """Validate a dns module's options, recording every problem with its full path."""
-    raw = check.mapping(value, path, FIELDS)
-    name = parse_string(check, raw.get("query_name"), f"{path}.query_name", "")
-    if not name:
-        check.problems.append(f"{path}.query_name: required, the name to query")
-    query_type = parse_string(check, raw.get("query_type"), f"{path}.query_type", "A").upper()
-    try:
-        dns.rdatatype.from_text(query_type)
-    except dns.exception.DNSException:
-        check.problems.append(f"{path}.query_type: unknown record type {query_type!r}")
-        query_type = "A"
-    transport = parse_string(check, raw.get("transport"), f"{path}.transport", "udp")
-    if transport not in TRANSPORTS:
-        check.problems.append(f"{path}.transport: must be udp or tcp, got {transport!r}")
-        transport = "udp"
-    rcodes = raw.get("valid_rcodes", ["NOERROR"])
-    if not isinstance(rcodes, list) or not rcodes:
-        check.problems.append(f"{path}.valid_rcodes: must be a non-empty list of rcode names")
-        rcodes = ["NOERROR"]
-    for index, rcode in enumerate(rcodes):
-        try:
-            dns.rcode.from_text(str(rcode))
-        except dns.exception.DNSException:
-            check.problems.append(f"{path}.valid_rcodes[{index}]: unknown rcode {rcode!r}")
-    return DNSOptions(
-        query_name=name or "example.com",
-        query_type=query_type,
-        transport=transport,
-        valid_rcodes=tuple(str(rcode).upper() for rcode in rcodes),
-        recursion_desired=parse_bool(
-            check, raw.get("recursion_desired"), f"{path}.recursion_desired", True
-        ),
-        ip_protocol=parse_ip_protocol(check, raw, path),
-    )
+from exporters.probes.dns_options import DNSOptions
+from exporters.probes.result import BUDGET_SHARE, ProbeResult
 
 
 class DNSProber:
@@ -90,7 +33,8 @@ class DNSProber:
         result.set(names.PROBE_DNS_QUERY_SUCCEEDED, 0.0)
         phases = dict.fromkeys(names.DNS_PHASES, 0.0)
         try:
-            error = self._query(target.address, started + timeout_seconds, result, phases)
+            deadline = started + timeout_seconds * BUDGET_SHARE
+            error = self._query(target.address, deadline, result, phases)
         except (OSError, ValueError, dns.exception.DNSException) as failure:
             error = str(failure) or type(failure).__name__
         for phase, seconds in phases.items():
@@ -142,6 +86,7 @@ class DNSProber:
         result.set(names.PROBE_DNS_AUTHORITY_RRS, _count(response.authority))
         result.set(names.PROBE_DNS_ADDITIONAL_RRS, _count(response.additional))
         rcode = dns.rcode.to_text(response.rcode())
+        result.set(names.PROBE_DNS_RCODE_INFO, 1.0, {names.LABEL_RCODE: rcode})
         if rcode not in options.valid_rcodes:
             return f"rcode {rcode} is not one of {', '.join(options.valid_rcodes)}"
         return None
@@ -151,16 +96,3 @@ def _count(section: list[Any]) -> int:
     return sum(len(rrset) for rrset in section)
 
 
-DNS = ProberKind(
-    name="dns",
-    help="One DNS query timed per phase, named as blackbox_exporter's dns prober",
-    up_metric=names.PROBE_SUCCESS,
-    parse_options=parse_dns_options,
-    build=DNSProber,
-    sends_credentials=False,
-    default_min_interval_seconds=0.0,
-    default_modules={
-        "dns_udp": {"query_name": "example.com"},
-        "dns_tcp": {"query_name": "example.com", "transport": "tcp"},
-    },
-)

@@ -16,11 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import dns.exception
-import dns.message
-import dns.query
-
-from exporters.multitarget.base import Module, Target
+from exporters.multitarget.base import Target
 from exporters.validation import Validator
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -34,6 +30,7 @@ BUILT_IN_REFUSALS: tuple[tuple[IPNetwork, str], ...] = (
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?._-]+$")
 FAMILIES: dict[tuple[int, ...], int] = {(4,): socket.AF_INET, (6,): socket.AF_INET6}
 RECORD_TYPES = {4: "A", 6: "AAAA"}
+WEB_PORTS = {"http": 80, "https": 443}  # the schemes a URL target may use, default ports
 
 
 @dataclass(frozen=True)
@@ -83,14 +80,9 @@ def parse_guard(check: Validator, value: Any) -> GuardSettings:
 
 
 def _rules(check: Validator, value: Any, path: str) -> AddressRules:
-    if value is None:
-        return AddressRules()
-    if not isinstance(value, list):
-        check.problems.append(f"{path}: must be a list of CIDRs and host patterns")
-        return AddressRules()
     networks: list[IPNetwork] = []
     hosts: list[str] = []
-    for index, item in enumerate(value):
+    for index, item in enumerate(check.sequence(value, path, "CIDRs and host patterns")):
         if not isinstance(item, str) or not item:
             check.problems.append(f"{path}[{index}]: must be a CIDR or host pattern, got {item!r}")
             continue
@@ -159,11 +151,8 @@ class AddressGuard:
         host, port = url_endpoint(url)
         return self.check_host(host, port)
 
-    def for_runner(self, module: Module, target: Target) -> str | None:
-        """Guard `/probe` requests: check the targets of network probe kinds before probing."""
-        endpoint = ENDPOINTS.get(module.kind)
-        if endpoint is None:
-            return None
+    def for_runner(self, endpoint: Callable[[str], tuple[str, int]], target: Target) -> str | None:
+        """Guard `/probe` requests: check where a target connects before probing it."""
         try:
             host, port = endpoint(target.address)
         except ValueError as error:
@@ -201,6 +190,11 @@ def _ask_resolver(
     resolver: tuple[str, int], host: str, timeout: float, versions: tuple[int, ...]
 ) -> list[str]:
     """Ask one DNS server for host's A and/or AAAA records over UDP, one after the other."""
+    # imported here: dnspython's query machinery loads only where a resolver is configured
+    import dns.exception  # noqa: PLC0415
+    import dns.message  # noqa: PLC0415
+    import dns.query  # noqa: PLC0415
+
     addresses: list[str] = []
     for record in (RECORD_TYPES[version] for version in versions):
         query = dns.message.make_query(host, record)
@@ -216,12 +210,18 @@ def _ask_resolver(
     return addresses
 
 
+def url_origin(url: str) -> tuple[str, str, int | None]:
+    """Return a URL's origin: scheme, host and port (the scheme's default made explicit)."""
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or WEB_PORTS.get(parts.scheme)
+
+
 def url_endpoint(url: str) -> tuple[str, int]:
     """Return the host and port a URL points at."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in WEB_PORTS or not parts.hostname:
         raise ValueError("expected an http:// or https:// URL")
-    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.hostname, parts.port or WEB_PORTS[parts.scheme]
 
 
 def host_port(address: str, default_port: int | None = None) -> tuple[str, int]:
@@ -253,13 +253,6 @@ def tcp_endpoint(address: str) -> tuple[str, int]:
     """Return a TCP target's host and port."""
     return host_port(address)
 
-
-ENDPOINTS: dict[str, Callable[[str], tuple[str, int]]] = {
-    "http": url_endpoint,
-    "browser": url_endpoint,
-    "tcp": tcp_endpoint,
-    "dns": dns_endpoint,
-}
 
 _active: list[AddressGuard] = [AddressGuard()]
 

@@ -13,21 +13,22 @@ import email.utils
 import socket
 import ssl
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import pycurl
 from prometheus_client.core import Metric
 
-from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.multitarget.base import Module, Target, TransitionLog
 from exporters.names import probe as names
 from exporters.probes import guard
-from exporters.probes.http_options import HTTPOptions, parse_http_options
-from exporters.probes.result import ProbeResult
+from exporters.probes.http_options import HTTPOptions
+from exporters.probes.result import BUDGET_SHARE, ProbeResult
 from exporters.probes.tls import Certificate, decode_certificate, record_tls
-from exporters.secrets import redact
+from exporters.secrets import redact, reveal
 
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
@@ -67,7 +68,7 @@ class HTTPProber:
         """Run the request (and its redirects); report blackbox_exporter's families."""
         started = time.monotonic()
         result = ProbeResult()
-        error = self._probe(target.address, started + timeout_seconds, result)
+        error = self._probe(target.address, started + timeout_seconds * BUDGET_SHARE, result)
         self._log.report(target, error)
         return result.families(time.monotonic() - started)
 
@@ -80,8 +81,13 @@ class HTTPProber:
         method, body = options.method, options.body
         phases = dict.fromkeys(names.HTTP_PHASES, 0.0)
         hops: list[Hop] = []
+        target_origin = guard.url_origin(url)
         while True:
-            hop = self._request(url, method, body, deadline)
+            # configured headers and credentials (Authorization, client certificate) go to the
+            # target's origin only: a redirect elsewhere is followed without them, as browsers
+            # and Go's client do; tls_config.server_name is the target's too, as in blackbox
+            at_origin = guard.url_origin(url) == target_origin
+            hop = self._request(url, method, body, deadline, at_origin=at_origin)
             hops.append(hop)
             for phase, seconds in hop.phases.items():
                 phases[phase] += seconds
@@ -97,7 +103,7 @@ class HTTPProber:
             url = urljoin(url, location)
             if hop.status == 303 or (hop.status in (301, 302) and method == "POST"):
                 method, body = "GET", ""
-            if urlsplit(url).scheme not in ("http", "https"):
+            if urlsplit(url).scheme not in guard.WEB_PORTS:
                 hop.error = f"redirect to {url}: not an http(s) URL"
                 break
         final = hops[-1]
@@ -144,9 +150,12 @@ class HTTPProber:
         )
         result.set(names.PROBE_FAILED_DUE_TO_REGEX, float(regex_failure is not None))
         https = urlsplit(url).scheme == "https"
+        version = f"HTTP/{final.http_version:.1f}"
         failure = (
             (f"status {final.status} is not a valid status" if not options.status_ok(final.status)
              else None)
+            or (f"{version} is not one of valid_http_versions" if not options.version_ok(version)
+                else None)
             or ("TLS used and fail_if_ssl is set" if https and options.fail_if_ssl else None)
             or ("TLS not used and fail_if_not_ssl is set" if not https and options.fail_if_not_ssl
                 else None)
@@ -157,13 +166,28 @@ class HTTPProber:
         return failure
 
     def _secrets(self) -> list[str]:
-        values = []
-        for _name, ref in self._options.headers:
+        values: list[str] = []
+        for _name, item in self._options.headers:
             with contextlib.suppress(LookupError):
-                values.append(ref.read())
+                reveal(item, values)
+        if self._options.authorization is not None:
+            with contextlib.suppress(LookupError):
+                self._options.authorization.header(values)
         return values
 
-    def _request(self, url: str, method: str, body: str, deadline: float) -> Hop:
+    def _headers(self) -> list[str]:
+        """Return the configured headers and Authorization, read now; LookupError says which."""
+        options = self._options
+        with _unavailable("header value"):
+            headers = [f"{name}: {reveal(item, [])}" for name, item in options.headers]
+        if options.authorization is not None:
+            with _unavailable("credentials"):
+                headers.append(f"Authorization: {options.authorization.header([])}")
+        return headers
+
+    def _request(
+        self, url: str, method: str, body: str, deadline: float, *, at_origin: bool
+    ) -> Hop:
         """Make one request with a fresh connection; never raise for the target's failures."""
         hop = Hop()
         remaining_ms = int((deadline - time.monotonic()) * 1000)
@@ -174,9 +198,9 @@ class HTTPProber:
         if hop.error is not None:
             return hop
         try:
-            curl = self._curl(url, method, body, remaining_ms, hop)
+            curl = self._curl(url, method, body, remaining_ms, hop, at_origin=at_origin)
         except LookupError as error:
-            hop.error = f"header value unavailable: {error}"
+            hop.error = str(error)
             return hop
         if pinned:
             curl.setopt(pycurl.RESOLVE, [pinned])
@@ -222,8 +246,11 @@ class HTTPProber:
             return ""
         return f"{host}:{port}:" + ",".join(f"[{ip}]" if ":" in ip else ip for ip in addresses)
 
-    def _curl(self, url: str, method: str, body: str, timeout_ms: int, hop: Hop) -> pycurl.Curl:
+    def _curl(
+        self, url: str, method: str, body: str, timeout_ms: int, hop: Hop, *, at_origin: bool
+    ) -> pycurl.Curl:
         options, host = self._options, urlsplit(url).hostname or ""
+        headers = self._headers() if at_origin else []
         curl = pycurl.Curl()
         curl.setopt(pycurl.URL, url)
         curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
@@ -236,26 +263,71 @@ class HTTPProber:
         if not options.ip_protocol.fallback:
             curl.setopt(pycurl.IPRESOLVE, pycurl.IPRESOLVE_V4 if options.ip_protocol.preferred
                         == "ip4" else pycurl.IPRESOLVE_V6)
+        if not options.enable_http2:  # else libcurl offers h2 in TLS's ALPN, as Go's client does
+            curl.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
         if method == "HEAD":
             curl.setopt(pycurl.NOBODY, 1)
         elif method != "GET":
             curl.setopt(pycurl.CUSTOMREQUEST, method)
         if body:
             curl.setopt(pycurl.POSTFIELDS, body)
-        curl.setopt(pycurl.HTTPHEADER, [f"{name}: {ref.read()}" for name, ref in options.headers])
         curl.setopt(pycurl.WRITEFUNCTION, lambda chunk: _keep(hop, chunk, options.body_size_limit))
         curl.setopt(pycurl.HEADERFUNCTION, lambda line: _header(hop, line))
         curl.setopt(pycurl.OPENSOCKETFUNCTION, lambda _purpose, address: _open(hop, host, address))
         if url.startswith("https"):
-            tls = options.tls_config
-            curl.setopt(pycurl.OPT_CERTINFO, 1)
-            curl.setopt(pycurl.SSL_VERIFYPEER, 0 if tls.insecure_skip_verify else 1)
-            curl.setopt(pycurl.SSL_VERIFYHOST, 0 if tls.insecure_skip_verify else 2)
-            if tls.ca_file:
-                curl.setopt(pycurl.CAINFO, tls.ca_file)
-            curl.setopt(pycurl.VERBOSE, 1)
-            curl.setopt(pycurl.DEBUGFUNCTION, lambda kind, text: _tls_version(hop, kind, text))
+            named_host = self._tls(curl, url, hop, at_origin=at_origin)
+            if not any(line.lower().startswith("host:") for line in headers):
+                headers += named_host  # a configured Host header wins, as in blackbox
+        curl.setopt(pycurl.HTTPHEADER, headers)
         return curl
+
+    def _tls(self, curl: pycurl.Curl, url: str, hop: Hop, *, at_origin: bool) -> list[str]:
+        """Set the TLS options; return the headers they add (Host, when server_name is used)."""
+        tls = self._options.tls_config
+        curl.setopt(pycurl.OPT_CERTINFO, 1)
+        curl.setopt(pycurl.SSL_VERIFYPEER, 0 if tls.insecure_skip_verify else 1)
+        curl.setopt(pycurl.SSL_VERIFYHOST, 0 if tls.insecure_skip_verify else 2)
+        if tls.ca_file:
+            curl.setopt(pycurl.CAINFO, tls.ca_file)
+        curl.setopt(pycurl.VERBOSE, 1)
+        curl.setopt(pycurl.DEBUGFUNCTION, lambda kind, text: _tls_version(hop, kind, text))
+        if not at_origin:
+            return []
+        if tls.cert_file is not None and tls.key_file is not None:
+            curl.setopt(pycurl.SSLCERT, tls.cert_file)
+            curl.setopt(pycurl.SSLKEY, tls.key_file)
+            curl.setopt(pycurl.KEYPASSWD, "")  # an encrypted key fails, never prompts
+        if tls.server_name is None:
+            return []
+        return _address_as(curl, url, tls.server_name)
+
+
+def _address_as(curl: pycurl.Curl, url: str, server_name: str) -> list[str]:
+    """Name server_name in the URL (SNI, certificate check) but connect to the URL's own host.
+
+    libcurl connects to the URL's host (CONNECT_TO), which the caller pinned to its guarded
+    addresses, and the request keeps that host in its Host header; return that header.
+    """
+    parts = urlsplit(url)
+    host, port = guard.url_endpoint(url)
+    userinfo, at, host_port = parts.netloc.rpartition("@")
+    named = f"{_bracketed(server_name)}:{port}"
+    curl.setopt(pycurl.URL, urlunsplit(parts._replace(netloc=f"{userinfo}{at}{named}")))
+    curl.setopt(pycurl.CONNECT_TO, [f"{named}:{_bracketed(host)}:{port}"])
+    return [f"Host: {host_port}"]
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+@contextlib.contextmanager
+def _unavailable(what: str) -> Iterator[None]:
+    """Reword a secret's LookupError as `<what> unavailable: <why>` (never the value)."""
+    try:
+        yield
+    except LookupError as error:
+        raise LookupError(f"{what} unavailable: {error}") from None
 
 
 def _open(hop: Hop, host: str, address: Any) -> Any:
@@ -331,13 +403,3 @@ def _header_failure(options: HTTPOptions, headers: dict[str, str]) -> str | None
     return None
 
 
-HTTP = ProberKind(
-    name="http",
-    help="HTTP(S) request timed per phase, named as blackbox_exporter's http prober",
-    up_metric=names.PROBE_SUCCESS,
-    parse_options=parse_http_options,
-    build=HTTPProber,
-    sends_credentials=False,
-    default_min_interval_seconds=0.0,
-    default_modules={"http_2xx": {}, "http_post_2xx": {"method": "POST"}},
-)

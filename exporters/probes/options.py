@@ -1,5 +1,6 @@
 """Option pieces several probe kinds share: IP protocol choice, TLS config, regex lists."""
 
+import ipaddress
 import os
 import re
 import socket
@@ -10,6 +11,8 @@ from typing import Any
 from exporters.validation import Validator
 
 IP_PROTOCOLS = {"ip4": socket.AF_INET, "ip6": socket.AF_INET6}
+TLS_FIELDS = {"insecure_skip_verify", "ca_file", "cert_file", "key_file", "server_name"}
+HOST_NAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,13 @@ class IPProtocol:
 
 @dataclass(frozen=True)
 class TLSConfig:
-    """blackbox's tls_config: skip verification, or verify against a CA file."""
+    """blackbox's tls_config: verification (CA file or none), client certificate, server name."""
 
     insecure_skip_verify: bool = False
     ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    server_name: str | None = None
 
     def context(self) -> ssl.SSLContext:
         """Return a client context enforcing this config."""
@@ -44,7 +50,13 @@ class TLSConfig:
         if self.insecure_skip_verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
+        if self.cert_file is not None:
+            context.load_cert_chain(self.cert_file, self.key_file, password=_no_password)
         return context
+
+    def server_hostname(self, host: str) -> str:
+        """Return the name to send (SNI) and verify the certificate against: server_name or host."""
+        return self.server_name or host
 
 
 def parse_bool(check: Validator, value: Any, path: str, default: bool) -> bool:
@@ -82,29 +94,69 @@ def parse_ip_protocol(check: Validator, raw: Any, path: str) -> IPProtocol:
 
 
 def parse_tls_config(check: Validator, value: Any, path: str) -> TLSConfig:
-    """Validate a tls_config mapping; ca_file must be a readable file."""
-    raw = check.mapping(value, path, {"insecure_skip_verify", "ca_file"})
-    ca_file = raw.get("ca_file")
-    if ca_file is not None and (not isinstance(ca_file, str) or not os.path.isfile(ca_file)):
-        check.problems.append(f"{path}.ca_file: must be a readable file, got {ca_file!r}")
-        ca_file = None
+    """Validate a tls_config mapping: readable files, a client cert with its key, a host name."""
+    raw = check.mapping(value, path, TLS_FIELDS)
+    cert_file, key_file = (_file(check, raw, key, path) for key in ("cert_file", "key_file"))
+    if (raw.get("cert_file") is None) != (raw.get("key_file") is None):
+        check.problems.append(f"{path}: cert_file and key_file go together, give both or neither")
+    elif cert_file is not None and key_file is not None:
+        _check_client_certificate(check, cert_file, key_file, path)
     return TLSConfig(
         insecure_skip_verify=parse_bool(
             check, raw.get("insecure_skip_verify"), f"{path}.insecure_skip_verify", False
         ),
-        ca_file=ca_file,
+        ca_file=_file(check, raw, "ca_file", path),
+        cert_file=cert_file,
+        key_file=key_file,
+        server_name=_server_name(check, raw.get("server_name"), f"{path}.server_name"),
     )
+
+
+def _file(check: Validator, raw: Any, key: str, path: str) -> str | None:
+    """Return the readable file a tls_config key names, or None after recording why not."""
+    value = raw.get(key)
+    if value is not None and (not isinstance(value, str) or not os.path.isfile(value)):
+        check.problems.append(f"{path}.{key}: must be a readable file, got {value!r}")
+        return None
+    return value
+
+
+def _check_client_certificate(check: Validator, cert_file: str, key_file: str, path: str) -> None:
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(
+            cert_file, key_file, password=_no_password
+        )
+    except OSError as error:  # ssl.SSLError included
+        reason = getattr(error, "reason", None) or error.strerror or str(error)
+        check.problems.append(
+            f"{path}: cert_file and key_file must be a PEM certificate and its unencrypted key"
+            f" ({reason})"
+        )
+
+
+def _no_password() -> bytes:
+    """Answer an encrypted key's password prompt with nothing (never wait on a terminal)."""
+    return b""
+
+
+def _server_name(check: Validator, value: Any, path: str) -> str | None:
+    name = parse_string(check, value, path, "")
+    if not name:
+        return None
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        pass
+    if not HOST_NAME.match(name):
+        check.problems.append(f"{path}: must be a host name or IP address, got {name!r}")
+        return None
+    return name
 
 
 def parse_regexes(check: Validator, value: Any, path: str) -> tuple[re.Pattern[str], ...]:
     """Return a list of compiled regular expressions, recording each bad entry."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        check.problems.append(f"{path}: must be a list of regular expressions")
-        return ()
     patterns = []
-    for index, item in enumerate(value):
+    for index, item in enumerate(check.sequence(value, path, "regular expressions")):
         if not isinstance(item, str):
             check.problems.append(f"{path}[{index}]: must be a regular expression, got {item!r}")
             continue
@@ -113,3 +165,8 @@ def parse_regexes(check: Validator, value: Any, path: str) -> tuple[re.Pattern[s
         if len(check.problems) == known:
             patterns.append(re.compile(pattern))
     return tuple(patterns)
+
+
+def sends_client_certificate(options: Any) -> bool:
+    """Tell whether a module presents a client certificate (tls_config.cert_file)."""
+    return options.tls_config.cert_file is not None

@@ -6,6 +6,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from exporters.names import probe as names
 
+# a probe stops at this share of its timeout and answers what it measured (duration, phases,
+# status) before the runner's deadline replaces the answer with probe_success 0 alone
+BUDGET_SHARE = 0.9
 HELP = {
     names.PROBE_SUCCESS: "Displays whether or not the probe was a success",
     names.PROBE_DURATION_SECONDS: "Returns how long the probe took to complete in seconds",
@@ -37,6 +40,7 @@ HELP = {
     "list",
     names.PROBE_DNS_ADDITIONAL_RRS: "Returns number of entries in the additional resource "
     "record list",
+    names.PROBE_DNS_RCODE_INFO: "The response code the resolver answered, as a label",
 }
 
 

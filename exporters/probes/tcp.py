@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client.core import Metric
 
-from exporters.multitarget.base import Module, ProberKind, Target, TransitionLog
+from exporters.multitarget.base import Module, Target, TransitionLog
 from exporters.names import probe as names
 from exporters.probes import guard
 from exporters.probes.options import (
@@ -20,7 +20,7 @@ from exporters.probes.options import (
     parse_string,
     parse_tls_config,
 )
-from exporters.probes.result import ProbeResult
+from exporters.probes.result import BUDGET_SHARE, ProbeResult
 from exporters.probes.tls import decode_certificate, record_tls
 from exporters.validation import Validator
 
@@ -91,8 +91,8 @@ class TCPProber:
         result.set(names.PROBE_FAILED_DUE_TO_REGEX, 0.0)
         try:
             host, port = guard.tcp_endpoint(target.address)
-            connection = connect(host, port, self._options.ip_protocol, started + timeout_seconds,
-                                 result)
+            connection = connect(host, port, self._options.ip_protocol,
+                                 started + timeout_seconds * BUDGET_SHARE, result)
             error = self._converse(connection, host, result)
         except (OSError, ValueError) as failure:
             error = str(failure) or type(failure).__name__
@@ -155,7 +155,9 @@ def connect(
 def _start_tls(
     connection: socket.socket, host: str, config: TLSConfig, result: ProbeResult
 ) -> ssl.SSLSocket:
-    wrapped = config.context().wrap_socket(connection, server_hostname=host)
+    wrapped = config.context().wrap_socket(
+        connection, server_hostname=config.server_hostname(host)
+    )
     der = wrapped.getpeercert(binary_form=True)
     record_tls(result, [decode_certificate(der)] if der else [], wrapped.version() or "")
     return wrapped
@@ -177,13 +179,3 @@ def _expect(reader: Any, pattern: re.Pattern[str]) -> re.Match[str] | None:
             return match
 
 
-TCP = ProberKind(
-    name="tcp",
-    help="TCP connect, optional TLS and send/expect, named as blackbox_exporter's tcp prober",
-    up_metric=names.PROBE_SUCCESS,
-    parse_options=parse_tcp_options,
-    build=TCPProber,
-    sends_credentials=False,
-    default_min_interval_seconds=0.0,
-    default_modules={"tcp_connect": {}, "tls_connect": {"tls": True}},
-)

@@ -20,9 +20,19 @@ def promtool_problems(text: str, allowed: Collection[str] = ()) -> list[str]:
 
 
 def family_shapes(text: str) -> dict[str, tuple[str, frozenset[str]]]:
-    """Map each metric family to its type and the union of its samples' label names."""
+    """Map each family, by the name its `# TYPE` line exposes, to its type and label names.
+
+    The exposed name is the key, not the parser's family name (which drops a counter's
+    `_total`): a gauge `x_total` and a counter `x_total` must meet as one name, type differing.
+    """
+    labels = {
+        family.name: frozenset(key for sample in family.samples for key in sample.labels)
+        for family in text_string_to_metric_families(text)
+    }
     shapes: dict[str, tuple[str, frozenset[str]]] = {}
-    for family in text_string_to_metric_families(text):
-        labels = frozenset(key for sample in family.samples for key in sample.labels)
-        shapes[family.name] = (family.type, labels)
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            name, kind = line.split()[2:4]
+            family = name.removesuffix("_total") if kind == "counter" else name
+            shapes[name] = (kind, labels.get(family, frozenset()))
     return shapes

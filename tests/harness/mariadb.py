@@ -23,7 +23,13 @@ from typing import Any
 
 import pymysql
 
-from tests.harness.servers import Server, free_port, require_binary, running_in_tempdir
+from tests.harness.servers import (
+    Server,
+    free_port,
+    freeze,
+    require_binary,
+    running_in_tempdir,
+)
 
 MONITOR_USER = "perfsight"
 MONITOR_GRANTS = "PROCESS, REPLICATION CLIENT, SLAVE MONITOR, SELECT"
@@ -145,7 +151,7 @@ class MariaDB:
     def freeze(self) -> None:
         """Stop the process (SIGSTOP): connections stay open, nothing answers."""
         if self._server is not None:
-            self._server.process.send_signal(signal.SIGSTOP)
+            freeze(self._server.process)
 
     def thaw(self) -> None:
         """Let a frozen process run again (SIGCONT)."""

@@ -45,6 +45,8 @@ class Origin:
 
     url: str
     applied: list[float] = field(default_factory=list)
+    server_names: list[str | None] = field(default_factory=list)  # each TLS client's SNI
+    protocols: list[str | None] = field(default_factory=list)  # each TLS connection's ALPN
 
     def next_applied(self, known: int, timeout: float = 2.0) -> float:
         """Wait for the record after the first `known` ones; return it."""
@@ -57,6 +59,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet."""
+
+    def setup(self) -> None:
+        """Record the protocol a TLS connection's handshake chose by ALPN, when one is offered."""
+        super().setup()
+        protocols: list[str | None] | None = getattr(self.server, "protocols", None)
+        if protocols is not None and isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
+            protocols.append(self.connection.selected_alpn_protocol())
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -127,8 +137,15 @@ class _TLSServer(_Server):
 
 
 @contextmanager
-def running_origin(cert: tuple[Path, Path] | None = None) -> Iterator[Origin]:
-    """Serve the origin on 127.0.0.1 (HTTPS with cert=(cert, key)); yield it."""
+def running_origin(
+    cert: tuple[Path, Path] | None = None, client_ca: Path | None = None,
+    alpn: tuple[str, ...] = (),
+) -> Iterator[Origin]:
+    """Serve the origin on 127.0.0.1 (HTTPS with cert; client_ca: clients need a cert); yield it.
+
+    alpn: the protocols the TLS server offers (it speaks HTTP/1.1 whatever ALPN chose); each
+    connection's choice is recorded in `Origin.protocols`.
+    """
     server: ThreadingHTTPServer
     if cert is None:
         server = _Server(("127.0.0.1", 0), _Handler)
@@ -137,9 +154,18 @@ def running_origin(cert: tuple[Path, Path] | None = None) -> Iterator[Origin]:
         server = _TLSServer(("127.0.0.1", 0), _Handler)
         server.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server.context.load_cert_chain(*cert)
+        if client_ca is not None:
+            server.context.verify_mode = ssl.CERT_REQUIRED
+            server.context.load_verify_locations(client_ca)
         scheme = "https"
     server.daemon_threads = True
     origin = Origin(f"{scheme}://127.0.0.1:{server.server_address[1]}")
+    if isinstance(server, _TLSServer):
+        names = origin.server_names
+        server.context.sni_callback = lambda _socket, name, _context: names.append(name)
+        if alpn:
+            server.context.set_alpn_protocols(list(alpn))
+            server.protocols = origin.protocols  # type: ignore[attr-defined]
     server.applied = origin.applied  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

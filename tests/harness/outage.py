@@ -1,9 +1,56 @@
 """Check a prober's failure behaviour: up 0 answered fast, one log line per outage, recovery."""
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from tests.harness.probe_client import ProbingExporter, one, parse
+import requests
+
+from tests.harness.probe_client import ProbingExporter, one, parse, probing_exporter
 from tests.harness.restartable import Restartable
+from tests.probe_helpers import real_time_scheduling
+
+
+@contextmanager
+def exporter_ahead_of_other_load(
+    workdir: Path, modules: dict[str, Any], targets: dict[str, tuple[str, str]],
+    default_module: str,
+) -> Iterator[ProbingExporter]:
+    """Start a probing exporter whose every thread runs under real-time scheduling.
+
+    Tests time its answers against module timeouts of 1-1.5 s: on a loaded host its threads
+    would wait in the run queue, and the time would measure the load, not the exporter. The
+    process inherits SCHED_RR from this thread, which returns to its own policy once the
+    exporter is ready. The servers it probes keep ordinary scheduling.
+    """
+    with ExitStack() as stack:
+        with real_time_scheduling():
+            running = stack.enter_context(
+                probing_exporter(workdir, modules, targets, default_module)
+            )
+        yield running
+
+
+def timed_probe(
+    exporter: ProbingExporter, target: str, module: str | None = None,
+    scrape_timeout: float | None = None,
+) -> tuple[requests.Response, float]:
+    """Probe once from a real-time thread, so the clock stops when the answer arrives."""
+    with real_time_scheduling():
+        return exporter.probe(target, module, scrape_timeout)
+
+
+def log_mark(exporter: ProbingExporter) -> int:
+    """Return how many lines the exporter has logged so far, for `lines_since`."""
+    return len(exporter.log().splitlines())
+
+
+def lines_since(exporter: ProbingExporter, mark: int) -> list[str]:
+    """Return the lines the exporter logged after `log_mark` returned mark."""
+    # a line being written at the mark counted as one before it: it is left out whole
+    return exporter.log().splitlines()[mark:]
 
 
 @dataclass(frozen=True)
@@ -15,14 +62,18 @@ class Outages:
     up_metric: str
     fast_seconds: float
 
-    def lines(self, module: str, target: str, what: str) -> list[str]:
+    def mark(self) -> int:
+        """Return a mark: `lines(..., since=mark)` then counts only lines logged after now."""
+        return log_mark(self.exporter)
+
+    def lines(self, module: str, target: str, what: str, since: int = 0) -> list[str]:
         """Return the log lines `<kind> module M target T <what>` (`is down`, `recovered`)."""
-        return [line for line in self.exporter.log().splitlines()
+        return [line for line in lines_since(self.exporter, since)
                 if f"{self.kind} module {module} target {target} {what}" in line]
 
     def probe_down(self, target: str, module: str) -> str:
         """Probe a failing target: 200, within fast_seconds, up 0; return the body."""
-        response, elapsed = self.exporter.probe(target, module)
+        response, elapsed = timed_probe(self.exporter, target, module)
         assert response.status_code == 200, response.text
         assert elapsed < self.fast_seconds, elapsed
         assert one(parse(response.text), self.up_metric) == 0

@@ -1,7 +1,7 @@
 """A perfsight process with /probe modules and targets, and readers for what it answers."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.harness.exporter import running_exporter
 
 Values = dict[str, dict[frozenset[tuple[str, str]], float]]
+SCRAPE_TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
 
 
 def parse(text: str) -> Values:
@@ -44,14 +45,28 @@ class ProbingExporter:
     workdir: Path
     default_module: str
 
-    def probe(self, target: str, module: str | None = None) -> tuple[requests.Response, float]:
-        """Ask /probe once; return the response and how long it took."""
+    def probe(
+        self, target: str, module: str | None = None, scrape_timeout: float | None = None
+    ) -> tuple[requests.Response, float]:
+        """Ask /probe once (as Prometheus with this scrape timeout); return answer and time."""
+        headers = {} if scrape_timeout is None else {SCRAPE_TIMEOUT_HEADER: str(scrape_timeout)}
         started = time.monotonic()
         response = requests.get(
             f"{self.url}/probe", params={"target": target, "module": module or self.default_module},
-            timeout=15,
+            headers=headers, timeout=15,
         )
         return response, time.monotonic() - started
+
+    def new_connections(
+        self, connections: Callable[[], float], up_metric: str, scrape_timeout: float
+    ) -> float:
+        """Count server connections made by 4 probes whose deadlines differ a little each."""
+        self.values("main")  # a kept client exists
+        before = connections()
+        for _ in range(4):
+            response, _elapsed = self.probe("main", scrape_timeout=scrape_timeout)
+            assert one(parse(response.text), up_metric) == 1, response.text
+        return connections() - before
 
     def values(self, target: str = "main", module: str | None = None) -> Values:
         """Probe, require 200, and parse the answer."""

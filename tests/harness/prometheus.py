@@ -1,5 +1,6 @@
 """A real Prometheus (Debian package) scraping given targets, with its HTTP API wrapped."""
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,15 @@ class Prometheus:
         response = requests.get(f"{self.url}/api/v1/query_range", params=params, timeout=30)
         answer: dict[str, Any] = response.json()
         return answer
+
+    def metric_names(self, selector: str, seconds: float) -> set[str]:
+        """Return the names of the series matching selector with samples in the last seconds."""
+        end = time.time()
+        params: dict[str, str | float] = {"match[]": selector, "start": end - seconds, "end": end}
+        response = requests.get(f"{self.url}/api/v1/label/__name__/values", params=params,
+                                timeout=10)
+        names: list[str] = response.json()["data"]
+        return set(names)
 
     def active_targets(self) -> list[dict[str, Any]]:
         """Return the active scrape targets."""

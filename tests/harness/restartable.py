@@ -2,7 +2,7 @@
 
 import signal
 
-from tests.harness.servers import Server
+from tests.harness.servers import Server, freeze
 
 
 class Restartable:
@@ -23,7 +23,7 @@ class Restartable:
     def freeze(self) -> None:
         """Stop the process without ending it: the kernel still accepts connections."""
         assert self._server is not None
-        self._server.process.send_signal(signal.SIGSTOP)
+        freeze(self._server.process)
 
     def thaw(self) -> None:
         """Let a frozen process run again."""

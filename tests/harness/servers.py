@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +29,27 @@ def require_binary(name: str) -> str:
     if path is None:
         raise RuntimeError(f"{name} is not installed: run `make deps` (apt-get as root)")
     return path
+
+
+def freeze(process: subprocess.Popen[bytes]) -> None:
+    """SIGSTOP a process and wait until every thread of it has stopped.
+
+    The signal is delivered asynchronously; on a loaded host a thread can still run (and
+    answer a request) after kill() returned, so a test must not probe before it took effect.
+    """
+    process.send_signal(signal.SIGSTOP)
+
+    def every_thread_stopped() -> bool:
+        states = []
+        for stat in Path(f"/proc/{process.pid}/task").glob("*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue  # a thread that exited meanwhile
+            states.append(text[text.rindex(")") + 2])
+        return bool(states) and all(state in "tT" for state in states)
+
+    wait_until(every_thread_stopped, 10, f"process {process.pid} to stop")
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
