@@ -132,6 +132,7 @@ def serve(args: argparse.Namespace) -> int:
         log.error("cannot listen on %s: %s", args.listen_address, error.strerror)
         return 1
     server.own_metrics.append(scheduled)
+    probes.prepare()  # before the listener answers ready: first probes must not pay imports
     scheduled.start()
     stop = threading.Event()
 

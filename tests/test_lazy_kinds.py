@@ -50,16 +50,17 @@ def test_client_libraries_load_on_the_first_probe_of_their_kind(tmp_path: Path) 
         server.stop()
 
 
-def test_scheduled_modules_are_built_before_the_exporter_is_ready(tmp_path: Path) -> None:
-    # the first scheduled run's deadline must not pay for the import; an hour's interval
-    # makes that first run (at a random point of the interval) all but never come first
+def test_listed_targets_modules_are_built_before_the_exporter_is_ready(tmp_path: Path) -> None:
+    # a first probe's deadline, scheduled or asked for, must not pay for the import; an hour's
+    # interval makes the first scheduled run (at a random point of it) all but never come first
     config = tmp_path / "perfsight.yml"
-    config.write_text(yaml.safe_dump({"targets": [{
-        "name": "web", "address": "http://127.0.0.1:9/", "module": "http_2xx",
-        "interval_seconds": 3600,
-    }]}))
+    config.write_text(yaml.safe_dump({"targets": [
+        {"name": "web", "address": "http://127.0.0.1:9/", "module": "http_2xx",
+         "interval_seconds": 3600},
+        {"name": "cache", "address": "127.0.0.1:9", "module": "redis"},
+    ]}))
     server, _url = started(tmp_path, f"--config.file={config}")
     try:
-        assert imported(server.log()) == {"pycurl"}
+        assert imported(server.log()) == {"pycurl", "redis"}  # and no other kind's library
     finally:
         server.stop()

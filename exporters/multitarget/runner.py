@@ -8,7 +8,7 @@ one interval cost the target one round of queries.
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -250,9 +250,13 @@ class ProbeRunner:
             self._pending -= 1
         run.done.set()
 
-    def prepare(self, names: Iterable[str]) -> None:
-        """Build the probers of these modules now, so their first probes pay no import."""
-        for name in sorted(set(names)):
+    def prepare(self) -> None:
+        """Build the probers of the listed targets' modules now, so no first probe pays an import.
+
+        Modules no listed target names (the embedded defaults, unless used) are built, and their
+        client libraries imported, when first asked for.
+        """
+        for name in sorted({module for _target, module in self.targets.values()}):
             self._prober(self.modules[name])
 
     def _prober(self, module: Module) -> Prober:

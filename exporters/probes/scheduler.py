@@ -152,9 +152,8 @@ class Scheduler:
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
 
     def start(self) -> None:
-        """Build the scheduled modules' probers, then start probing (if anything is scheduled)."""
+        """Start probing in the background (if anything is scheduled)."""
         if self.jobs:
-            self._runner.prepare(job.module.name for job in self.jobs)
             self._thread.start()
 
     def _loop(self) -> None:
