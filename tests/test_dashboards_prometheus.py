@@ -22,6 +22,7 @@ import yaml
 from alert_rules import probes as probe_alerts
 from bundle import names as rn
 from bundle.spec import ProbeSli, spec_of
+from exporters.names import probe as pn
 from tests.dashboard_queries import (
     ROOT,
     PanelQuery,
@@ -46,6 +47,7 @@ from tests.harness.redis_exporter import running_redis_exporter
 from tests.harness.servers import wait_until
 from tests.harness.service import running_instrumented_service
 from tests.harness.victoria import running_victoria_metrics
+from tests.probe_helpers import real_time_scheduling
 
 pytestmark = pytest.mark.integration
 
@@ -240,7 +242,9 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
         # a page with an image (LCP), a layout shift (CLS) and a 100 ms long task (TBT)
         page = f"{enter(running_page_origin()).url}/page?id=dashboards&shift=1&block_ms=100"
         config = exporter_config(workdir, servers, page)
-        exporter = enter(running_exporter(workdir, f"--config.file={config}"))
+        # its scheduled probes have 1 s deadlines: the exporter runs ahead of the host's load
+        with real_time_scheduling():
+            exporter = enter(running_exporter(workdir, f"--config.file={config}"))
         browser = {**probe_job(BROWSER_JOB, exporter, page, "web"),
                    "scrape_interval": BROWSER_INTERVAL, "scrape_timeout": BROWSER_INTERVAL}
         scrapes = [
@@ -361,9 +365,9 @@ def test_probe_alerts_read_the_live_scheduler_and_browser_series(backends: Backe
     spec = replace(spec, selectors={**spec.selectors, "probe": f'job="{BROWSER_JOB}"'})
     rules = {(r.alert.name, i): r for i, r in enumerate(probe_alerts.probe_rules(spec))}
 
-    def fired(name: str, threshold: float = 0) -> list[dict[str, str]]:
+    def fired(name: str, threshold: float = 0, at: float | None = None) -> list[dict[str, str]]:
         exprs = [rule.expr(threshold) for (alert, _), rule in rules.items() if alert == name]
-        return [s["metric"] for expr in exprs for s in backends.prometheus.query(expr)]
+        return [s["metric"] for expr in exprs for s in backends.prometheus.query(expr, at)]
 
     slow = {(m[rn.LABEL_JOB], m["target"], m.get("location")) for m in fired(rn.ALERT_PROBE_SLOW)}
     # one series per scheduled HTTP target and location, plus the browser /probe target; the
@@ -385,5 +389,14 @@ def test_probe_alerts_read_the_live_scheduler_and_browser_series(backends: Backe
               for m in fired(rn.ALERT_BROWSER_CLS, -1)}
     assert shifts == {(BROWSER_JOB, probed[0]["target"], probed[0].get("location")),
                       (PERFSIGHT_JOB, "home-DE", "DE")}, shifts
-    failing = [m for m in fired(rn.ALERT_PROBE_FAILING) if m[rn.LABEL_JOB] == PERFSIGHT_JOB]
-    assert failing == [], "every scheduled probe of the test succeeds"
+    # a scheduled run can miss its 1 s deadline on a loaded host: at one instant, the alert
+    # fires for exactly the scheduled targets whose last run failed, and for no other
+    at = time.time()
+    last = backends.prometheus.query(
+        f'{pn.PERFSIGHT_PROBE_SCHEDULED_LAST_SUCCESS}{{{rn.LABEL_JOB}="{PERFSIGHT_JOB}"}}', at
+    )
+    failed = {m["metric"]["target"] for m in last if float(m["value"][1]) == 0}
+    assert len(failed) < len(last), last  # some succeed, so the alert must tell them apart
+    failing = {m["target"] for m in fired(rn.ALERT_PROBE_FAILING, at=at)
+               if m[rn.LABEL_JOB] == PERFSIGHT_JOB}
+    assert failing == failed, last

@@ -137,7 +137,7 @@ def test_frozen_server_answers_down_within_the_timeout(
         server.thaw()
     (line,) = outages.lines("mc_slow", "main", "is down", since=mark)
     assert "timed out" in line, line
-    outages.probe_up("main", "mc_slow")
+    outages.up_again("main", "mc_slow")
     assert len(outages.lines("mc_slow", "main", "recovered", since=mark)) == 1
 
 

@@ -18,7 +18,13 @@ from tests.harness.mariadb import (
     running_mariadb,
 )
 from tests.harness.mysqld_exporter import running_mysqld_exporter
-from tests.harness.outage import exporter_ahead_of_other_load, lines_since, log_mark, timed_probe
+from tests.harness.outage import (
+    exporter_ahead_of_other_load,
+    lines_since,
+    log_mark,
+    timed_probe,
+    up_again,
+)
 from tests.harness.probe_client import (
     ProbingExporter,
     Values,
@@ -332,7 +338,7 @@ def test_frozen_server_is_up_0_at_the_deadline_then_recovers(
     assert parse(response.text) == {names.MYSQL_UP: {frozenset(): 0.0}}
     (line,) = down_lines(exporter, "my_slow", "main", since=mark)
     assert "timed out" in line
-    assert one(exporter.values("main", "my_slow"), names.MYSQL_UP) == 1
+    up_again(exporter, "main", "my_slow", names.MYSQL_UP)
     recovered = [line for line in lines_since(exporter, mark)
                  if "module my_slow target main recovered" in line]
     assert len(recovered) == 1, recovered

@@ -19,7 +19,13 @@ from exporters.multitarget.base import Target
 from exporters.names import postgres as names
 from exporters.secrets import SecretRef
 from tests.harness.exposition import family_shapes, promtool_problems
-from tests.harness.outage import exporter_ahead_of_other_load, lines_since, log_mark, timed_probe
+from tests.harness.outage import (
+    exporter_ahead_of_other_load,
+    lines_since,
+    log_mark,
+    timed_probe,
+    up_again,
+)
 from tests.harness.postgres import Postgres, running_postgres
 from tests.harness.postgres_exporter import running_postgres_exporter
 from tests.harness.probe_client import (
@@ -173,13 +179,17 @@ def test_counters_move_with_real_load(exporter: ProbingExporter, pg: Postgres) -
     spill_to_temp_file(pg)
 
     def counted() -> bool:
+        # each backend's statistics reach pg_stat_database when it exits, after its client left
         now = exporter.values()
         return now[names.PG_STAT_DATABASE_DEADLOCKS][labels] >= 1 and (
             now[names.PG_STAT_DATABASE_XACT_ROLLBACK][labels]
             - before[names.PG_STAT_DATABASE_XACT_ROLLBACK][labels] >= 7
+        ) and (
+            now[names.PG_STAT_DATABASE_TEMP_BYTES][labels]
+            > before[names.PG_STAT_DATABASE_TEMP_BYTES][labels]
         )
 
-    wait_until(counted, 5, "the load to show in pg_stat_database")
+    wait_until(counted, 30, "the load to show in pg_stat_database")
     server_settled = blocks(pg)
     after = exporter.values()
     server_after = blocks(pg)
@@ -228,10 +238,15 @@ def test_open_transaction_lock_and_long_query_are_seen(
         holder.autocommit = False
         holder.execute("LOCK TABLE load IN ACCESS EXCLUSIVE MODE")  # now idle in transaction
         query_age = names.PG_STAT_ACTIVITY_OLDEST_QUERY_AGE_SECONDS
-        wait_until(lambda: one(exporter.values(), query_age, datname="postgres") > 0.3, 5,
-                   "the sleeping query to age")
-        values = exporter.values()
         idle = {"datname": "postgres", "state": names.STATE_IDLE_IN_TRANSACTION}
+
+        def aged(values: Values) -> bool:
+            durations = values.get(names.PG_STAT_ACTIVITY_MAX_TX_DURATION, {})
+            return (one(values, query_age, datname="postgres") > 0.3
+                    and durations.get(frozenset(idle.items()), 0.0) > 0.3)
+
+        wait_until(lambda: aged(exporter.values()), 30, "the query and the transaction to age")
+        values = exporter.values()
         assert one(values, names.PG_STAT_ACTIVITY_COUNT, **idle) >= 1
         assert one(values, names.PG_STAT_ACTIVITY_MAX_TX_DURATION, **idle) > 0.3
         assert one(values, names.PG_STAT_ACTIVITY_COUNT, datname="postgres", state="active") >= 1
@@ -244,7 +259,7 @@ def test_open_transaction_lock_and_long_query_are_seen(
         sleeping.join(timeout=10)
         sleeper.close()
     wait_until(lambda: one(exporter.values(), names.PG_LOCKS_COUNT, datname="postgres",
-                           mode="accessexclusivelock") == 0, 5, "the lock to be released")
+                           mode="accessexclusivelock") == 0, 30, "the lock to be released")
 
 
 # --- pg_stat_statements -------------------------------------------------------------------------
@@ -294,17 +309,17 @@ def test_statements_absent_without_the_extension(exporter: ProbingExporter, pg: 
     assert_no_secret(exporter, pg)
 
 
-def monitor_statements(pg: Postgres, timeout_fits: bool = False) -> int:
-    """Count the monitor's statement calls: its query groups', or its statement_timeout fits.
+def monitor_statements(pg: Postgres) -> int:
+    """Count the monitor's query groups' statement calls.
 
     A probe slower than a tenth of its budget (a loaded host) refits statement_timeout with
-    one `set_config` before a later group; that is counted apart from the groups' queries.
+    one `set_config` before a later group; how many is up to the host's load, so those are left
+    out here (test_postgres_timeout.py shows when they are sent).
     """
-    fits = "query LIKE 'SELECT set_config(%%'"
     with pg.connect() as connection:
         row = connection.execute(
             "SELECT COALESCE(sum(calls), 0)::int FROM pg_stat_statements"
-            f" WHERE userid = %s::regrole AND {'' if timeout_fits else 'NOT '}{fits}",
+            " WHERE userid = %s::regrole AND NOT query LIKE 'SELECT set_config(%%'",
             (MONITOR,),
         ).fetchone()
     assert row is not None
@@ -319,7 +334,6 @@ def test_one_round_of_queries_per_probe_and_per_interval(
     for _ in range(5):
         assert one(exporter.values("main", "pg_monitor"), names.PG_UP) == 1
     assert monitor_statements(pg) == 5 * QUERY_GROUPS  # one statement per group, nothing else
-    assert monitor_statements(pg, timeout_fits=True) < 5 * QUERY_GROUPS  # not one per group
 
     pg.execute("SELECT pg_stat_statements_reset()")  # pg_monitor_cached never probed yet
     answers: list[int] = []
@@ -398,8 +412,16 @@ def test_slow_server_cancels_queries_at_the_deadline(
     mark = log_mark(exporter)
 
     def failures() -> list[str]:
+        # the server cancels at statement_timeout; a backend the host's load wakes late can be
+        # cut off first by the prober's own watchdog (at 0.9 of the deadline): then it is down
         return [line for line in lines_since(exporter, mark)
-                if "module pg_slow target main" in line and "statement timeout" in line]
+                if "module pg_slow target main" in line
+                and ("statement timeout" in line or " is down" in line)]
+
+    server_mark = len(pg.log())
+
+    def canceled_by_the_server() -> bool:
+        return "canceling statement due to statement timeout" in pg.log()[server_mark:]
 
     blocker = pg.connect()
     try:
@@ -408,8 +430,10 @@ def test_slow_server_cancels_queries_at_the_deadline(
         blocker.execute("LOCK TABLE pg_catalog.pg_database IN ACCESS EXCLUSIVE MODE")
         response, elapsed = timed_probe(exporter, "main", "pg_slow")
         # the runner answers at the deadline even when a loaded server cancels a little later:
-        # the lock stays until the probe has logged the cancellation, so no query gets through
-        wait_until(lambda: bool(failures()), 5, "the probe to log its canceled queries")
+        # the lock stays until the server has canceled and the probe has logged it, so no
+        # query gets through
+        wait_until(lambda: canceled_by_the_server() and bool(failures()), 30,
+                   "the server to cancel the probe's queries and the probe to log it")
     finally:
         blocker.close()
     assert response.status_code == 200
@@ -448,7 +472,7 @@ def test_frozen_backend_is_cut_off_by_the_prober_itself(
                    "the prober to give up on the frozen backend")
     finally:
         os.kill(backend, signal.SIGCONT)
-    assert one(exporter.values("main", "pg_frozen"), names.PG_UP) == 1  # a new connection
+    up_again(exporter, "main", "pg_frozen", names.PG_UP)  # a new connection
     assert any("module pg_frozen target main recovered" in line
                for line in lines_since(exporter, mark))
 

@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Iterator
 
+import psutil
 import pytest
 
 from exporters import names
@@ -19,6 +20,7 @@ from exporters.collectors.process import (
 )
 from exporters.host import HostPaths
 from tests.conftest import FIXTURE_PROC
+from tests.harness.servers import wait_until
 from tests.metrics import registry_of
 
 
@@ -185,6 +187,15 @@ def rank_against(busy_child: subprocess.Popen[bytes], idle: subprocess.Popen[byt
     """Assert the collector's top-1 by CPU, among the busy and the idle child, is the busy one."""
     processes = _TheseProcesses({busy_child.pid, idle.pid})
     collector = ProcessCollector(processes, top_n=1, max_processes=2)
+
+    def cpu_ticks(process: subprocess.Popen[bytes]) -> float:
+        times = psutil.Process(process.pid).cpu_times()
+        return float(times.user + times.system)
+
+    # a first collect ranks by CPU used so far: on a loaded host the busy child may not have
+    # been given its first tick yet, and a tie would let the idle one in
+    wait_until(lambda: cpu_ticks(busy_child) > cpu_ticks(idle), 30,
+               "the busy child to have used more CPU than the idle one")
     child = str(busy_child.pid)
     deadline = time.monotonic() + 10
     samples: dict[tuple[str, str], float] = {}

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import requests
 
 from exporters.collectors.redis import RedisProber
@@ -24,6 +23,7 @@ from tests.harness.redis import Redis, running_redis
 from tests.harness.redis_exporter import running_redis_exporter
 from tests.harness.servers import wait_until
 from tests.harness.tls import self_signed_certificate
+from tests.probe_helpers import real_time_scheduling
 
 pytestmark = pytest.mark.integration
 
@@ -303,33 +303,20 @@ def test_slow_server_answers_down_within_the_timeout(
 ) -> None:
     assert one(exporter.values("main", "rd_slow"), names.REDIS_UP) == 1
     mark = outages.mark()  # what earlier probes of rd_slow logged is not this outage's
-    sleeper = threading.Thread(target=lambda: server.client(timeout=10).execute_command(
-        "DEBUG", "SLEEP", 2.5))  # type: ignore[no-untyped-call]
-    sleeper.start()
-    try:
-        wait_until(lambda: _blocked(server), 5, "DEBUG SLEEP to block the server")
+    pause_ms = 4000  # a probe of rd_slow takes its 1 s timeout
+    with real_time_scheduling():  # so the probe starts well inside the pause
+        # once CLIENT PAUSE has answered, the server answers no other client until it ends
+        server.client(timeout=10).execute_command(  # type: ignore[no-untyped-call]
+            "CLIENT", "PAUSE", pause_ms, "ALL")
         response, elapsed = timed_probe(exporter, "main", "rd_slow")
-    finally:
-        sleeper.join(timeout=10)
     assert response.status_code == 200
     assert elapsed < SLOW_TIMEOUT + 0.5, elapsed
     assert one(parse(response.text), names.REDIS_UP) == 0
     (line,) = outages.lines("rd_slow", "main", "is down", since=mark)
     assert "Timeout" in line, line
-    assert one(exporter.values("main", "rd_slow"), names.REDIS_UP) == 1
+    outages.up_again("main", "rd_slow")  # once the pause has ended
     assert len(outages.lines("rd_slow", "main", "recovered", since=mark)) == 1
     assert_no_secret(exporter, response.text)
-
-
-def _blocked(server: Redis) -> bool:
-    """Whether the server has stopped answering (a short PING times out)."""
-    try:
-        server.client(timeout=0.2).ping()
-    except redis.TimeoutError:
-        return True
-    except redis.ConnectionError:
-        return False
-    return False
 
 
 # --- options, exposition, compatibility --------------------------------------------------------

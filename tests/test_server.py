@@ -1,5 +1,6 @@
 """The HTTP front: collector filters, encodings, deadlines from Prometheus' timeout header."""
 
+import contextlib
 import gzip
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from exporters import names
 from exporters.registry import Scraper
 from exporters.server import scrape_deadline, select_collectors
 from tests.harness.exporter import serving_in_process
+from tests.probe_helpers import real_time_scheduling
 
 
 class Constant:
@@ -42,7 +44,9 @@ def slow() -> Iterator[Slow]:
 def url(slow: Slow) -> Iterator[str]:
     scraper = Scraper({"cpu": Constant("cpu_metric"), "meminfo": Constant("mem_metric"),
                        "slow": slow})
-    with serving_in_process(scraper) as base:
+    with contextlib.ExitStack() as stack:
+        with real_time_scheduling():  # its threads answer timed scrapes ahead of other load
+            base = stack.enter_context(serving_in_process(scraper))
         yield base
 
 
@@ -78,9 +82,10 @@ def test_gzip_and_openmetrics_on_request(url: str) -> None:
 
 
 def test_prometheus_timeout_header_bounds_the_scrape(url: str) -> None:
-    response = requests.get(
-        f"{url}/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "1"}, timeout=10
-    )
+    with real_time_scheduling():
+        response = requests.get(
+            f"{url}/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "1"}, timeout=10
+        )
     assert response.status_code == 200
     assert response.elapsed.total_seconds() < 2.5
     assert 'perfsight_scrape_collector_success{collector="slow"} 0.0' in response.text

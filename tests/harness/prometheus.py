@@ -19,9 +19,11 @@ class Prometheus:
         self.url = url
         self.server = server
 
-    def query(self, expr: str) -> list[dict[str, Any]]:
-        """Run an instant query and return its result vector."""
-        response = requests.get(f"{self.url}/api/v1/query", params={"query": expr}, timeout=10)
+    def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
+        """Run an instant query (now, or at a Unix time) and return its result vector."""
+        params: dict[str, str | float] = {"query": expr} if at is None else {"query": expr,
+                                                                             "time": at}
+        response = requests.get(f"{self.url}/api/v1/query", params=params, timeout=10)
         body = response.json()
         if body.get("status") != "success":
             raise AssertionError(f"query {expr!r} failed: {body}")
