@@ -8,6 +8,7 @@ from typing import Any
 from exporters.validation import Validator
 
 REDACTED = "<redacted>"
+SINGLE_LINE_BREAKERS = "\r\n\0"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,16 @@ class SecretRef:
 
     def read(self) -> str:
         """Return the secret's value; raise LookupError naming the reference, never the value."""
+        value = self._value()
+        # every secret is one line (a password, a token, a header value): a line break inside
+        # would let a file inject headers into a probe's request
+        if any(character in value for character in SINGLE_LINE_BREAKERS):
+            where = f"environment variable {self.env}" if self.env else f"secret file {self.file}"
+            raise LookupError(f"{where} holds a line break or NUL inside its value")
+        return value
+
+    def _value(self) -> str:
+        """Read the value as stored, without a file's trailing line break."""
         if self.env is not None:
             value = os.environ.get(self.env)
             if value is None:

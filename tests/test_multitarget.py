@@ -373,6 +373,10 @@ def test_secret_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     ref = SecretRef(env="PERFSIGHT_TEST_SECRET")
     assert ref.read() == "from-env"
     assert "from-env" not in repr(ref)
+    monkeypatch.setenv("PERFSIGHT_TEST_SECRET", "from-env\nX-Injected: 1")
+    with pytest.raises(LookupError, match="PERFSIGHT_TEST_SECRET holds a line break") as refused:
+        ref.read()
+    assert "from-env" not in str(refused.value)
     monkeypatch.delenv("PERFSIGHT_TEST_SECRET")
     with pytest.raises(LookupError, match="PERFSIGHT_TEST_SECRET is not set"):
         ref.read()

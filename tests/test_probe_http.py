@@ -140,6 +140,20 @@ def test_credentials_are_read_from_files_at_each_probe(
                for line in caplog.messages)
 
 
+def test_a_secret_with_a_line_break_inside_is_refused_not_sent(
+    origin: Origin, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a token file that would add a header of its own to the probe's request
+    token = secret_file(tmp_path, "token", f"{TOKEN}\r\nX-Injected: yes\n")["file"]
+    echo = f"{origin.url}/echo?header=X-Injected"
+    for options in ({"bearer_token_file": token}, {"headers": {"X-Token": {"file": token}}}):
+        success, _values = outcome(echo, {**options, "fail_if_body_matches_regexp": ["yes"]})
+        assert success == 0, options
+        assert outcome(f"{origin.url}/ok", options)[0] == 0, options  # refused before sending
+    assert any(f"secret file {token} holds a line break" in line for line in caplog.messages)
+    assert not any(TOKEN in line for line in caplog.messages)
+
+
 def test_modules_with_credentials_probe_listed_targets_only(tmp_path: Path) -> None:
     cert, key = self_signed_certificate(tmp_path)
     client = {"tls_config": {"cert_file": str(cert), "key_file": str(key)}}
