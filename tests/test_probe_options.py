@@ -23,7 +23,8 @@ def test_every_bad_http_option_is_reported_with_its_path() -> None:
     text = problems({"web": {"prober": "http", "http": {
         "method": "FETCH", "valid_status_codes": [200, 999],
         "headers": {"Authorization": "Bearer literal", "Bad Name": {"env": "X"},
-                    "X-Api-Key": "k3y-literal", "Cookie": "session=c00kie", "Accept": "*/*"},
+                    "X-Api-Key": "k3y-literal", "Cookie": "session=c00kie", "Accept": "*/*",
+                    "X-Two-Lines": "a\r\nX-Injected: 1"},
         "fail_if_body_matches_regexp": ["("],
         "fail_if_header_not_matches": [{"header": "X", "regexp": "["}, {"regexp": "a"}],
         "tls_config": {"ca_file": "/nonexistent/ca.pem", "insecure_skip_verify": "yes"},
@@ -41,6 +42,7 @@ def test_every_bad_http_option_is_reported_with_its_path() -> None:
         "modules.web.http.tls_config.insecure_skip_verify",
         "modules.web.http.preferred_ip_protocol", "modules.web.http.no_follow_redirects",
         "modules.web.http.unknown", "modules.web.http.enable_http2",
+        "modules.web.http.headers.X-Two-Lines: a header value is one line",
     ):
         assert path in text, path
     assert not any(secret in text for secret in ("Bearer literal", "k3y-literal", "c00kie"))
