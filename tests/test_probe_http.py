@@ -1,6 +1,7 @@
 """http, tcp and dns probers against the local origin and DNS server: outcomes and options."""
 
 import re
+import ssl
 import time
 from base64 import b64encode
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from exporters.names import probe as names
 from tests.harness.dns_responder import Zone, running_dns
 from tests.harness.exporter import running_exporter
 from tests.harness.origin import Origin, running_origin
-from tests.harness.probe_client import parse, probing_exporter, secret_file
+from tests.harness.probe_client import Values, parse, probing_exporter, secret_file
 from tests.harness.tls import self_signed_certificate
 from tests.probe_helpers import module, probe, real_time_scheduling, value
 
@@ -203,6 +204,37 @@ def test_enable_http2_decides_whether_tls_offers_h2(tmp_path: Path) -> None:
         # by default h2 is offered, and chosen: this origin then fails to speak it
         assert outcome(f"{tls.url}/ok", trusting)[0] == 0
         assert tls.protocols == ["http/1.1", "h2"]
+
+
+def test_tls_version_bounds_decide_the_handshake(tmp_path: Path) -> None:
+    cert = self_signed_certificate(tmp_path)
+    trusting = {"ca_file": str(cert[0])}
+
+    def tls_version(values: Values) -> str:
+        (labels,) = values[names.PROBE_TLS_VERSION_INFO]
+        return dict(labels)[names.LABEL_VERSION]
+
+    only = {version: (version, version) for version in (ssl.TLSVersion.TLSv1_2,
+                                                         ssl.TLSVersion.TLSv1_3)}
+    with running_origin(cert, tls_versions=only[ssl.TLSVersion.TLSv1_2]) as tls12, \
+            running_origin(cert, tls_versions=only[ssl.TLSVersion.TLSv1_3]) as tls13:
+        for origin, bounds, expected in (
+            (tls12, {}, "TLS 1.2"),
+            (tls12, {"max_version": "TLS12"}, "TLS 1.2"),
+            (tls12, {"min_version": "TLS13"}, None),
+            (tls13, {"min_version": "TLS13"}, "TLS 1.3"),
+            (tls13, {"min_version": "TLS10", "max_version": "TLS12"}, None),
+        ):
+            config = {"tls_config": {**trusting, **bounds}}
+            success, values = outcome(f"{origin.url}/ok", config)
+            assert success == (expected is not None), (origin.url, bounds)
+            if expected is not None:
+                assert tls_version(values) == expected
+            address = origin.url.removeprefix("https://")
+            connected = probe("tcp", address, {"tls": True, **config})
+            assert value(connected, names.PROBE_SUCCESS) == (expected is not None), bounds
+            if expected is not None:
+                assert tls_version(connected) == expected
 
 
 def test_a_client_certificate_goes_to_the_targets_origin_only(tmp_path: Path) -> None:

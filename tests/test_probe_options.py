@@ -70,7 +70,10 @@ def test_every_bad_credential_and_tls_option_is_reported_with_its_path(tmp_path:
         }}},
         "empty": {"prober": "http", "http": {"authorization": {"type": "Bad Scheme"}}},
         "banner": {"prober": "tcp", "tcp": {"tls_config": {
-            "key_file": "/nonexistent/key.pem", "server_name": "",
+            "key_file": "/nonexistent/key.pem", "server_name": "", "min_version": "TLS14",
+        }}},
+        "bounds": {"prober": "http", "http": {"tls_config": {
+            "min_version": "TLS13", "max_version": "TLS12",
         }}},
     })
     for path in (
@@ -90,6 +93,8 @@ def test_every_bad_credential_and_tls_option_is_reported_with_its_path(tmp_path:
         "modules.empty.http.authorization: needs credentials or credentials_file",
         "modules.banner.tcp.tls_config.key_file: must be a readable file",
         "modules.banner.tcp.tls_config: cert_file and key_file go together",
+        "modules.banner.tcp.tls_config.min_version: must be one of TLS10, TLS11, TLS12, TLS13",
+        "modules.bounds.http.tls_config: min_version TLS13 is above max_version TLS12",
     ):
         assert path in text, path
     assert "hunter2" not in text and "literal-token" not in text

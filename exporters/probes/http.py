@@ -37,6 +37,15 @@ HTTP_VERSIONS = {
     pycurl.CURL_HTTP_VERSION_2_0: 2.0, pycurl.CURL_HTTP_VERSION_3: 3.0,
 }
 TLS_DEBUG_PREFIX = "SSL connection using "
+# tls_config's min_version / max_version as libcurl's SSLVERSION bits (absent: libcurl's own)
+CURL_MIN_TLS = {
+    "TLS10": pycurl.SSLVERSION_TLSv1_0, "TLS11": pycurl.SSLVERSION_TLSv1_1,
+    "TLS12": pycurl.SSLVERSION_TLSv1_2, "TLS13": pycurl.SSLVERSION_TLSv1_3,
+}
+CURL_MAX_TLS = {
+    "TLS10": pycurl.SSLVERSION_MAX_TLSv1_0, "TLS11": pycurl.SSLVERSION_MAX_TLSv1_1,
+    "TLS12": pycurl.SSLVERSION_MAX_TLSv1_2, "TLS13": pycurl.SSLVERSION_MAX_TLSv1_3,
+}
 
 
 @dataclass
@@ -285,6 +294,8 @@ class HTTPProber:
         """Set the TLS options; return the headers they add (Host, when server_name is used)."""
         tls = self._options.tls_config
         curl.setopt(pycurl.OPT_CERTINFO, 1)
+        curl.setopt(pycurl.SSLVERSION, CURL_MIN_TLS.get(tls.min_version or "", 0)
+                    | CURL_MAX_TLS.get(tls.max_version or "", 0))
         curl.setopt(pycurl.SSL_VERIFYPEER, 0 if tls.insecure_skip_verify else 1)
         curl.setopt(pycurl.SSL_VERIFYHOST, 0 if tls.insecure_skip_verify else 2)
         if tls.ca_file:

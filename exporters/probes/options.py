@@ -5,13 +5,22 @@ import os
 import re
 import socket
 import ssl
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from exporters.validation import Validator
 
 IP_PROTOCOLS = {"ip4": socket.AF_INET, "ip6": socket.AF_INET6}
-TLS_FIELDS = {"insecure_skip_verify", "ca_file", "cert_file", "key_file", "server_name"}
+TLS_FIELDS = {
+    "insecure_skip_verify", "ca_file", "cert_file", "key_file", "server_name", "min_version",
+    "max_version",
+}
+# Prometheus' common TLS config names for min_version / max_version, oldest first
+TLS_VERSIONS = {
+    "TLS10": ssl.TLSVersion.TLSv1, "TLS11": ssl.TLSVersion.TLSv1_1,
+    "TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3,
+}
 HOST_NAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 
 
@@ -43,10 +52,18 @@ class TLSConfig:
     cert_file: str | None = None
     key_file: str | None = None
     server_name: str | None = None
+    min_version: str | None = None  # a TLS_VERSIONS key; None: the TLS library's own bounds
+    max_version: str | None = None
 
     def context(self) -> ssl.SSLContext:
         """Return a client context enforcing this config."""
         context = ssl.create_default_context(cafile=self.ca_file)
+        with warnings.catch_warnings():  # TLS 1.0 and 1.1 are deprecated, and asked for here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if self.min_version is not None:
+                context.minimum_version = TLS_VERSIONS[self.min_version]
+            if self.max_version is not None:
+                context.maximum_version = TLS_VERSIONS[self.max_version]
         if self.insecure_skip_verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
@@ -109,7 +126,25 @@ def parse_tls_config(check: Validator, value: Any, path: str) -> TLSConfig:
         cert_file=cert_file,
         key_file=key_file,
         server_name=_server_name(check, raw.get("server_name"), f"{path}.server_name"),
+        **_version_bounds(check, raw, path),
     )
+
+
+def _version_bounds(check: Validator, raw: Any, path: str) -> dict[str, str | None]:
+    """Return min_version and max_version (TLS10 to TLS13), the lower not above the higher."""
+    bounds: dict[str, str | None] = {}
+    for key in ("min_version", "max_version"):
+        value = raw.get(key)
+        if value is not None and value not in TLS_VERSIONS:
+            check.problems.append(
+                f"{path}.{key}: must be one of {', '.join(TLS_VERSIONS)}, got {value!r}"
+            )
+            value = None
+        bounds[key] = value
+    low, high = bounds["min_version"], bounds["max_version"]
+    if low is not None and high is not None and TLS_VERSIONS[low] > TLS_VERSIONS[high]:
+        check.problems.append(f"{path}: min_version {low} is above max_version {high}")
+    return bounds
 
 
 def _file(check: Validator, raw: Any, key: str, path: str) -> str | None:

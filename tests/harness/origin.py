@@ -140,11 +140,13 @@ class _TLSServer(_Server):
 def running_origin(
     cert: tuple[Path, Path] | None = None, client_ca: Path | None = None,
     alpn: tuple[str, ...] = (),
+    tls_versions: tuple[ssl.TLSVersion, ssl.TLSVersion] | None = None,
 ) -> Iterator[Origin]:
     """Serve the origin on 127.0.0.1 (HTTPS with cert; client_ca: clients need a cert); yield it.
 
     alpn: the protocols the TLS server offers (it speaks HTTP/1.1 whatever ALPN chose); each
-    connection's choice is recorded in `Origin.protocols`.
+    connection's choice is recorded in `Origin.protocols`. tls_versions: the only TLS versions
+    it accepts, lowest and highest.
     """
     server: ThreadingHTTPServer
     if cert is None:
@@ -154,6 +156,8 @@ def running_origin(
         server = _TLSServer(("127.0.0.1", 0), _Handler)
         server.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server.context.load_cert_chain(*cert)
+        if tls_versions is not None:
+            server.context.minimum_version, server.context.maximum_version = tls_versions
         if client_ca is not None:
             server.context.verify_mode = ssl.CERT_REQUIRED
             server.context.load_verify_locations(client_ca)
