@@ -130,6 +130,7 @@ def test_credentials_are_read_from_files_at_each_probe(
     echo = f"{origin.url}/echo?header=Authorization"
     for options, expected in (
         ({"basic_auth": {"username": user, "password_file": token}}, BASIC),
+        ({"basic_auth": {"username_file": user["file"], "password_file": token}}, BASIC),
         ({"bearer_token_file": token}, f"Bearer {TOKEN}"),
         ({"authorization": {"credentials_file": token}}, f"Bearer {TOKEN}"),
     ):

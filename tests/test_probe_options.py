@@ -58,7 +58,8 @@ def test_every_bad_credential_and_tls_option_is_reported_with_its_path(tmp_path:
             "tls_config": {"cert_file": str(cert), "server_name": "a/b"},
         }},
         "both": {"prober": "http", "http": {
-            "basic_auth": {"password": {"env": "P"}, "password_file": "/run/pw"},
+            "basic_auth": {"password": {"env": "P"}, "password_file": "/run/pw",
+                           "username": "probe", "username_file": "/run/user"},
             "bearer_token_file": "/run/token", "headers": {"Authorization": {"env": "A"}},
         }},
         "bearer": {"prober": "http", "http": {
@@ -83,6 +84,7 @@ def test_every_bad_credential_and_tls_option_is_reported_with_its_path(tmp_path:
         "modules.basic.http.tls_config.server_name: must be a host name",
         "modules.both.http: at most one of basic_auth",
         "modules.both.http.basic_auth: at most one of password and password_file",
+        "modules.both.http.basic_auth: at most one of username and username_file",
         "modules.both.http.headers.Authorization: conflicts",
         "modules.bearer.http.bearer_token: must be a reference",
         "modules.bearer.http.valid_http_versions: must be a list",

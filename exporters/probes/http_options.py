@@ -216,10 +216,15 @@ def parse_authorization(check: Validator, raw: Mapping[str, Any], path: str) -> 
 
 
 def _basic_auth(check: Validator, value: Any, path: str) -> BasicAuth:
-    raw = check.mapping(value, path, {"username", "password", "password_file"})
-    username = raw.get("username", "")
-    if not isinstance(username, str):
-        username = parse_secret(check, username, f"{path}.username") or ""
+    raw = check.mapping(value, path, {"username", "username_file", "password", "password_file"})
+    username: str | SecretRef = raw.get("username", "")
+    if not isinstance(username, str):  # a reference, or username_file (a path)
+        username = _secret_or_file(check, raw, "username", path) or ""
+    elif raw.get("username_file") is not None:
+        if username:
+            check.problems.append(f"{path}: at most one of username and username_file")
+        username = _secret_or_file(check, {"username_file": raw["username_file"]}, "username",
+                                   path) or ""
     return BasicAuth(username, _secret_or_file(check, raw, "password", path))
 
 
