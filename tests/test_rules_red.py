@@ -37,4 +37,3 @@ def test_preset_slos_give_their_service_rate_errors_and_p95() -> None:
     )
     assert 'http_server_request_duration_seconds_bucket{job="api"}' in (
         rules[rn.SERVICE_LATENCY_P95_RATE5M]["expr"])
-

@@ -68,4 +68,3 @@ class DiskstatsCollector:
                 if column < len(stats):
                     family.add_metric([device], CONVERT[unit](int(stats[column])))
         yield from families
-

@@ -29,8 +29,6 @@ PROBE_ERRORS = (MemcacheError, OSError, ValueError)
 Stats = Mapping[str, Any]
 
 
-
-
 class MemcachedProber:
     """Probe memcached targets; a failure is memcached_up 0 and one log line."""
 
@@ -154,5 +152,3 @@ def _up(value: int) -> Metric:
 def build(module: Module) -> MemcachedProber:
     """Return the prober for one module."""
     return MemcachedProber(module.name, module.timeout_seconds)
-
-

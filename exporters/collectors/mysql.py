@@ -35,16 +35,6 @@ PROGRAM_NAME = "perfsight"
 CONNECT_ERRORS = (pymysql.Error, OSError, LookupError, ValueError)
 
 
-
-
-
-
-
-
-
-
-
-
 def one_line(error: BaseException, secrets: list[str]) -> str:
     """Describe an error on one line (with the server's error code), every secret redacted."""
     if isinstance(error, pymysql.Error) and len(error.args) == 2:
@@ -189,5 +179,3 @@ def build(module: Module) -> MysqlProber:
     """Return the prober for one module."""
     options: MysqlOptions = module.options
     return MysqlProber(options, module.name, module.timeout_seconds)
-
-

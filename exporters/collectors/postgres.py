@@ -37,12 +37,6 @@ SEVER_AFTER = 0.9
 APPLICATION_NAME = "perfsight"
 
 
-
-
-
-
-
-
 def one_line(error: BaseException, secrets: list[str]) -> str:
     """Describe an error on one line, with every secret redacted."""
     primary = error.diag.message_primary if isinstance(error, psycopg.Error) else None
@@ -212,5 +206,3 @@ def build(module: Module) -> PostgresProber:
     """Return the prober for one module."""
     options: PostgresOptions = module.options
     return PostgresProber(options, module.name)
-
-

@@ -34,10 +34,6 @@ CLIENT_NAME = "perfsight"
 CONNECT_ERRORS = (redis.RedisError, OSError, LookupError, ValueError)
 
 
-
-
-
-
 def one_line(error: BaseException, secrets: list[str]) -> str:
     """Describe an error on one line, every secret redacted."""
     text = " ".join(str(error).split()) or "no detail"
@@ -143,7 +139,3 @@ def build(module: Module) -> RedisProber:
     """Return the prober for one module."""
     options: RedisOptions = module.options
     return RedisProber(options, module.name, module.timeout_seconds)
-
-
-
-

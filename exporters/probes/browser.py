@@ -149,5 +149,3 @@ def _refused(count: int) -> Metric:
         names.PROBE_BROWSER_REFUSED_REQUESTS,
         "Requests of the page refused by the address guard", value=count,
     )
-
-

@@ -66,4 +66,3 @@ def _viewport(check: Validator, value: Any, path: str) -> tuple[int, int]:
         check.positive_int(raw.get("width"), f"{path}.width", 1280),
         check.positive_int(raw.get("height"), f"{path}.height", 720),
     )
-

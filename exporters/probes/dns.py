@@ -94,5 +94,3 @@ class DNSProber:
 
 def _count(section: list[Any]) -> int:
     return sum(len(rrset) for rrset in section)
-
-

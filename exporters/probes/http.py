@@ -412,5 +412,3 @@ def _header_failure(options: HTTPOptions, headers: dict[str, str]) -> str | None
         if value is not None and not rule.regexp.search(value):
             return f"header {rule.header} did not match {rule.regexp.pattern!r}"
     return None
-
-

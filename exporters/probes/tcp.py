@@ -177,5 +177,3 @@ def _expect(reader: Any, pattern: re.Pattern[str]) -> re.Match[str] | None:
         match = pattern.search(line.decode("utf-8", errors="replace").rstrip("\r\n"))
         if match is not None:
             return match
-
-
