@@ -217,15 +217,13 @@ def parse_authorization(check: Validator, raw: Mapping[str, Any], path: str) -> 
 
 def _basic_auth(check: Validator, value: Any, path: str) -> BasicAuth:
     raw = check.mapping(value, path, {"username", "username_file", "password", "password_file"})
-    username: str | SecretRef = raw.get("username", "")
-    if not isinstance(username, str):  # a reference, or username_file (a path)
-        username = _secret_or_file(check, raw, "username", path) or ""
-    elif raw.get("username_file") is not None:
-        if username:
-            check.problems.append(f"{path}: at most one of username and username_file")
-        username = _secret_or_file(check, {"username_file": raw["username_file"]}, "username",
-                                   path) or ""
-    return BasicAuth(username, _secret_or_file(check, raw, "password", path))
+    password = _secret_or_file(check, raw, "password", path)
+    plain = raw.get("username")
+    if not isinstance(plain, str):  # a reference, username_file (a path) or none
+        return BasicAuth(_secret_or_file(check, raw, "username", path) or "", password)
+    if raw.get("username_file") is not None:
+        check.problems.append(f"{path}: at most one of username and username_file")
+    return BasicAuth(plain, password)
 
 
 def _authorization(check: Validator, value: Any, path: str) -> Authorization | None:
