@@ -8,7 +8,6 @@ from typing import Any
 from exporters.validation import Validator
 
 REDACTED = "<redacted>"
-SINGLE_LINE_BREAKERS = "\r\n\0"
 
 
 @dataclass(frozen=True)
@@ -27,24 +26,33 @@ class SecretRef:
         value = self._value()
         # every secret is one line (a password, a token, a header value): a line break inside
         # would let a file inject headers into a probe's request
-        if any(character in value for character in SINGLE_LINE_BREAKERS):
-            where = f"environment variable {self.env}" if self.env else f"secret file {self.file}"
-            raise LookupError(f"{where} holds a line break or NUL inside its value")
+        if breaks_a_line(value):
+            raise LookupError(f"{self._where} holds a line break or NUL inside its value")
         return value
+
+    @property
+    def _where(self) -> str:
+        """Name the reference in an error text."""
+        return f"environment variable {self.env}" if self.env else f"secret file {self.file}"
 
     def _value(self) -> str:
         """Read the value as stored, without a file's trailing line break."""
         if self.env is not None:
             value = os.environ.get(self.env)
             if value is None:
-                raise LookupError(f"environment variable {self.env} is not set")
+                raise LookupError(f"{self._where} is not set")
             return value
         assert self.file is not None
         try:
             with open(self.file, encoding="utf-8") as handle:
                 return handle.read().rstrip("\r\n")
         except OSError as error:
-            raise LookupError(f"cannot read secret file {self.file}: {error.strerror}") from None
+            raise LookupError(f"cannot read {self._where}: {error.strerror}") from None
+
+
+def breaks_a_line(value: str) -> bool:
+    """Tell whether a value meant for one line (a secret, a header value) holds CR, LF or NUL."""
+    return any(character in value for character in "\r\n\0")
 
 
 def parse_secret(check: Validator, value: Any, path: str) -> SecretRef | None:

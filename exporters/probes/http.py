@@ -37,14 +37,13 @@ HTTP_VERSIONS = {
     pycurl.CURL_HTTP_VERSION_2_0: 2.0, pycurl.CURL_HTTP_VERSION_3: 3.0,
 }
 TLS_DEBUG_PREFIX = "SSL connection using "
-# tls_config's min_version / max_version as libcurl's SSLVERSION bits (absent: libcurl's own)
-CURL_MIN_TLS = {
-    "TLS10": pycurl.SSLVERSION_TLSv1_0, "TLS11": pycurl.SSLVERSION_TLSv1_1,
-    "TLS12": pycurl.SSLVERSION_TLSv1_2, "TLS13": pycurl.SSLVERSION_TLSv1_3,
-}
-CURL_MAX_TLS = {
-    "TLS10": pycurl.SSLVERSION_MAX_TLSv1_0, "TLS11": pycurl.SSLVERSION_MAX_TLSv1_1,
-    "TLS12": pycurl.SSLVERSION_MAX_TLSv1_2, "TLS13": pycurl.SSLVERSION_MAX_TLSv1_3,
+# tls_config's min_version / max_version (TLS_VERSIONS' keys) as libcurl's SSLVERSION bits:
+# (as the lowest, as the highest); absent, libcurl's own bound holds
+CURL_TLS = {
+    "TLS10": (pycurl.SSLVERSION_TLSv1_0, pycurl.SSLVERSION_MAX_TLSv1_0),
+    "TLS11": (pycurl.SSLVERSION_TLSv1_1, pycurl.SSLVERSION_MAX_TLSv1_1),
+    "TLS12": (pycurl.SSLVERSION_TLSv1_2, pycurl.SSLVERSION_MAX_TLSv1_2),
+    "TLS13": (pycurl.SSLVERSION_TLSv1_3, pycurl.SSLVERSION_MAX_TLSv1_3),
 }
 
 
@@ -253,7 +252,7 @@ class HTTPProber:
         hop.ip = addresses[0]
         if host in addresses:
             return ""
-        return f"{host}:{port}:" + ",".join(f"[{ip}]" if ":" in ip else ip for ip in addresses)
+        return f"{host}:{port}:" + ",".join(map(_bracketed, addresses))
 
     def _curl(
         self, url: str, method: str, body: str, timeout_ms: int, hop: Hop, *, at_origin: bool
@@ -294,8 +293,9 @@ class HTTPProber:
         """Set the TLS options; return the headers they add (Host, when server_name is used)."""
         tls = self._options.tls_config
         curl.setopt(pycurl.OPT_CERTINFO, 1)
-        curl.setopt(pycurl.SSLVERSION, CURL_MIN_TLS.get(tls.min_version or "", 0)
-                    | CURL_MAX_TLS.get(tls.max_version or "", 0))
+        lowest = CURL_TLS[tls.min_version][0] if tls.min_version else pycurl.SSLVERSION_DEFAULT
+        highest = CURL_TLS[tls.max_version][1] if tls.max_version else pycurl.SSLVERSION_MAX_DEFAULT
+        curl.setopt(pycurl.SSLVERSION, lowest | highest)
         curl.setopt(pycurl.SSL_VERIFYPEER, 0 if tls.insecure_skip_verify else 1)
         curl.setopt(pycurl.SSL_VERIFYHOST, 0 if tls.insecure_skip_verify else 2)
         if tls.ca_file:

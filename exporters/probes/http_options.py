@@ -16,7 +16,7 @@ from exporters.probes.options import (
     parse_tls_config,
     sends_client_certificate,
 )
-from exporters.secrets import SINGLE_LINE_BREAKERS, SecretRef, parse_secret, reveal
+from exporters.secrets import SecretRef, breaks_a_line, parse_secret, reveal
 from exporters.validation import Validator
 
 FIELDS = {
@@ -266,7 +266,7 @@ def parse_headers(check: Validator, value: Any, path: str) -> tuple[Header, ...]
     for name, item in value.items():
         if not isinstance(name, str) or not HEADER_NAME.match(name):
             check.problems.append(f"{path}: bad header name {name!r}")
-        elif isinstance(item, str) and any(c in item for c in SINGLE_LINE_BREAKERS):
+        elif isinstance(item, str) and breaks_a_line(item):
             check.problems.append(f"{path}.{name}: a header value is one line (no CR, LF or NUL)")
         elif isinstance(item, str) and not CREDENTIAL_HEADER.search(name):
             headers.append((name, item))

@@ -21,6 +21,11 @@ TLS_VERSIONS = {
     "TLS10": ssl.TLSVersion.TLSv1, "TLS11": ssl.TLSVersion.TLSv1_1,
     "TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3,
 }
+# TLS 1.0 and 1.1 are deprecated, and a config asking for them is heard: filtered once, here,
+# as catch_warnings() around each handshake would swap process-wide state under other threads
+warnings.filterwarnings(
+    "ignore", r"ssl\.TLSVersion\.TLSv1(_1)? is deprecated", DeprecationWarning
+)
 HOST_NAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 
 
@@ -58,12 +63,10 @@ class TLSConfig:
     def context(self) -> ssl.SSLContext:
         """Return a client context enforcing this config."""
         context = ssl.create_default_context(cafile=self.ca_file)
-        with warnings.catch_warnings():  # TLS 1.0 and 1.1 are deprecated, and asked for here
-            warnings.simplefilter("ignore", DeprecationWarning)
-            if self.min_version is not None:
-                context.minimum_version = TLS_VERSIONS[self.min_version]
-            if self.max_version is not None:
-                context.maximum_version = TLS_VERSIONS[self.max_version]
+        if self.min_version is not None:
+            context.minimum_version = TLS_VERSIONS[self.min_version]
+        if self.max_version is not None:
+            context.maximum_version = TLS_VERSIONS[self.max_version]
         if self.insecure_skip_verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
