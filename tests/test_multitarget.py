@@ -18,9 +18,9 @@ from exporters.config import parse_settings
 from exporters.errors import ConfigError
 from exporters.multitarget import base
 from exporters.multitarget import runner as runner_module
-from exporters.multitarget.base import Module, Prober, ProberKind, Target, TransitionLog
+from exporters.multitarget.base import Endpoint, Module, Prober, ProberKind, Target, TransitionLog
 from exporters.multitarget.grouplog import GroupLog
-from exporters.multitarget.runner import MAX_PENDING_PER_WORKER, Endpoint, ProbeRunner
+from exporters.multitarget.runner import MAX_PENDING_PER_WORKER, ProbeRunner
 from exporters.names import multitarget as names
 from exporters.names import probe as probe_names
 from exporters.probes.scheduler import Scheduler

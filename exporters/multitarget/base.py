@@ -14,6 +14,8 @@ from exporters.validation import Validator
 
 log = logging.getLogger(__name__)
 Value = TypeVar("Value")
+# turns a target address into the (host, port) it connects to: what the address guard checks
+Endpoint = Callable[[str], tuple[str, int]]
 # targets whose last outcome a log remembers; unlisted addresses beyond it evict the oldest
 MAX_REMEMBERED_TARGETS = 1000
 DEFAULT_TIMEOUT_SECONDS = 5.0  # a module's timeout_seconds when the config gives none
@@ -114,7 +116,7 @@ class ProberKind:
     default_modules: dict[str, Any] = field(default_factory=dict)
     timing_phases: dict[str, str] = field(default_factory=dict)
     scores: dict[str, "Score"] = field(default_factory=dict)
-    endpoint: Callable[[str], tuple[str, int]] | None = None
+    endpoint: Endpoint | None = None
 
 
 class Remembered(Generic[Value]):

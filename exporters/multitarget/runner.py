@@ -17,7 +17,7 @@ from http import HTTPStatus
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from exporters.multitarget.address import without_credentials
-from exporters.multitarget.base import Module, Prober, ProberKind, Target
+from exporters.multitarget.base import Endpoint, Module, Prober, ProberKind, Target
 from exporters.multitarget.kinds import KINDS_BY_NAME
 from exporters.names import multitarget as names
 
@@ -28,7 +28,6 @@ MAX_TRACKED_TARGETS = 1000
 MAX_PENDING_PER_WORKER = 4
 OTHER_TARGETS = "_other"
 
-Endpoint = Callable[[str], tuple[str, int]]
 Guard = Callable[[Endpoint, Target], str | None]
 
 

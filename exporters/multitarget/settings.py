@@ -79,12 +79,7 @@ def parse_targets(
 ) -> dict[str, tuple[Target, str]]:
     """Return configured targets by name, each with its default module."""
     targets: dict[str, tuple[Target, str]] = {}
-    if value is None:
-        return targets
-    if not isinstance(value, list):
-        check.problems.append("targets: must be a list")
-        return targets
-    for index, item in enumerate(value):
+    for index, item in enumerate(check.sequence(value, "targets")):
         path = f"targets[{index}]"
         raw = check.mapping(
             item, path, {"name", "address", "module", "location", "interval_seconds"}

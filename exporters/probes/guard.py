@@ -11,12 +11,12 @@ import fnmatch
 import ipaddress
 import re
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from exporters.multitarget.base import Target
+from exporters.multitarget.base import Endpoint, Target
 from exporters.validation import Validator
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -151,7 +151,7 @@ class AddressGuard:
         host, port = url_endpoint(url)
         return self.check_host(host, port)
 
-    def for_runner(self, endpoint: Callable[[str], tuple[str, int]], target: Target) -> str | None:
+    def for_runner(self, endpoint: Endpoint, target: Target) -> str | None:
         """Guard `/probe` requests: check where a target connects before probing it."""
         try:
             host, port = endpoint(target.address)
