@@ -10,8 +10,10 @@ import yaml
 from tests.harness.origin import running_origin
 from tests.harness.servers import Server, free_port, http_ok
 
-# each kind's client library, by the top-level package Python imports
-LIBRARIES = {"psycopg", "pymysql", "redis", "pymemcache", "pycurl", "playwright", "dns.query"}
+# each kind's client library, by the top-level package Python imports; tcp's prober, which
+# needs only the standard library, stands for its kind
+LIBRARIES = {"psycopg", "pymysql", "redis", "pymemcache", "pycurl", "playwright", "dns.query",
+             "exporters.probes.tcp"}
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", re.MULTILINE)
 
 

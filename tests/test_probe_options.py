@@ -8,7 +8,7 @@ from exporters.config import parse_settings
 from exporters.errors import ConfigError
 from exporters.probes.dns_options import DNSOptions
 from exporters.probes.http_options import Authorization, BasicAuth, HTTPOptions
-from exporters.probes.tcp import TCPOptions
+from exporters.probes.tcp_options import TCPOptions
 from exporters.secrets import SecretRef
 from tests.harness.tls import self_signed_certificate
 

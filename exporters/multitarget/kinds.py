@@ -21,7 +21,7 @@ from exporters.probes.browser_options import LAYOUT_SHIFT_BUCKETS, parse_browser
 from exporters.probes.dns_options import parse_dns_options
 from exporters.probes.http_options import parse_http_options, sends_credentials, sends_headers
 from exporters.probes.options import sends_client_certificate
-from exporters.probes.tcp import parse_tcp_options
+from exporters.probes.tcp_options import parse_tcp_options
 
 POSTGRES = ProberKind(
     name="postgres",
