@@ -10,10 +10,11 @@ addresses (CURLOPT_RESOLVE) and checks each socket's address again before openin
 
 import contextlib
 import email.utils
+import functools
 import socket
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
@@ -90,12 +91,15 @@ class HTTPProber:
         phases = dict.fromkeys(names.HTTP_PHASES, 0.0)
         hops: list[Hop] = []
         target_origin = guard.url_origin(url)
+        # read once per probe, on the first request to the origin; what they reveal is redacted
+        secrets: list[str] = []
+        origin_headers = functools.cache(lambda: self._headers(secrets))
         while True:
             # configured headers and credentials (Authorization, client certificate) go to the
             # target's origin only: a redirect elsewhere is followed without them, as browsers
             # and Go's client do; tls_config.server_name is the target's too, as in blackbox
             at_origin = guard.url_origin(url) == target_origin
-            hop = self._request(url, method, body, deadline, at_origin=at_origin)
+            hop = self._request(url, method, body, deadline, origin_headers, at_origin=at_origin)
             hops.append(hop)
             for phase, seconds in hop.phases.items():
                 phases[phase] += seconds
@@ -117,7 +121,7 @@ class HTTPProber:
         final = hops[-1]
         self._record(result, hops, phases, url)
         if final.error is not None:
-            return redact(final.error, self._secrets())
+            return redact(final.error, secrets)
         return self._verdict(result, final, url)
 
     def _record(
@@ -173,28 +177,19 @@ class HTTPProber:
         result.success = failure is None
         return failure
 
-    def _secrets(self) -> list[str]:
-        values: list[str] = []
-        for _name, item in self._options.headers:
-            with contextlib.suppress(LookupError):
-                reveal(item, values)
-        if self._options.authorization is not None:
-            with contextlib.suppress(LookupError):
-                self._options.authorization.header(values)
-        return values
-
-    def _headers(self) -> list[str]:
+    def _headers(self, secrets: list[str]) -> list[str]:
         """Return the configured headers and Authorization, read now; LookupError says which."""
         options = self._options
         with _unavailable("header value"):
-            headers = [f"{name}: {reveal(item, [])}" for name, item in options.headers]
+            headers = [f"{name}: {reveal(item, secrets)}" for name, item in options.headers]
         if options.authorization is not None:
             with _unavailable("credentials"):
-                headers.append(f"Authorization: {options.authorization.header([])}")
+                headers.append(f"Authorization: {options.authorization.header(secrets)}")
         return headers
 
     def _request(
-        self, url: str, method: str, body: str, deadline: float, *, at_origin: bool
+        self, url: str, method: str, body: str, deadline: float,
+        origin_headers: Callable[[], list[str]], *, at_origin: bool,
     ) -> Hop:
         """Make one request with a fresh connection; never raise for the target's failures."""
         hop = Hop()
@@ -206,7 +201,9 @@ class HTTPProber:
         if hop.error is not None:
             return hop
         try:
-            curl = self._curl(url, method, body, remaining_ms, hop, at_origin=at_origin)
+            headers = origin_headers() if at_origin else []
+            curl = self._curl(url, method, body, remaining_ms, hop, headers=headers,
+                              at_origin=at_origin)
         except LookupError as error:
             hop.error = str(error)
             return hop
@@ -255,10 +252,10 @@ class HTTPProber:
         return f"{host}:{port}:" + ",".join(map(_bracketed, addresses))
 
     def _curl(
-        self, url: str, method: str, body: str, timeout_ms: int, hop: Hop, *, at_origin: bool
+        self, url: str, method: str, body: str, timeout_ms: int, hop: Hop, *,
+        headers: list[str], at_origin: bool,
     ) -> pycurl.Curl:
         options, host = self._options, urlsplit(url).hostname or ""
-        headers = self._headers() if at_origin else []
         curl = pycurl.Curl()
         curl.setopt(pycurl.URL, url)
         curl.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
@@ -285,7 +282,7 @@ class HTTPProber:
         if url.startswith("https"):
             named_host = self._tls(curl, url, hop, at_origin=at_origin)
             if not any(line.lower().startswith("host:") for line in headers):
-                headers += named_host  # a configured Host header wins, as in blackbox
+                headers = headers + named_host  # a configured Host header wins, as in blackbox
         curl.setopt(pycurl.HTTPHEADER, headers)
         return curl
 
