@@ -1,7 +1,16 @@
 """Cache alerts: Redis and Memcached down, Redis memory near maxmemory, evictions, low hit ratio."""
 
-from alert_rules.databases import down, near_limit
-from alert_rules.model import FORECAST_FLOOR, Alert, AlertRule, Runbook, alert_file, constant
+from alert_rules.databases import down
+from alert_rules.model import (
+    FORECAST_FLOOR,
+    ON_INSTANCE,
+    Alert,
+    AlertRule,
+    Runbook,
+    alert_file,
+    constant,
+    near_limit,
+)
 from bundle import names as rn
 from bundle.promql import number, select
 from bundle.spec import Spec
@@ -9,7 +18,6 @@ from exporters.names import memcached as mc
 from exporters.names import redis as rd
 
 PATH = "alert_rules/generated/caches.yaml"
-ON_INSTANCE = f"on ({rn.LABEL_INSTANCE}, {rn.LABEL_JOB})"
 MIN_GETS_PER_SECOND = 100  # below this, a hit ratio says little
 
 REDIS_DOWN = down("Redis", rn.ALERT_REDIS_DOWN, rd.REDIS_UP, rn.DASHBOARD_CACHES)

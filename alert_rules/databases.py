@@ -1,8 +1,16 @@
 """Database alerts: down, connections, deadlocks, lag, long transactions, wraparound, cache hits."""
 
-from collections.abc import Callable
 
-from alert_rules.model import FORECAST_FLOOR, Alert, AlertRule, Runbook, alert_file, constant
+from alert_rules.model import (
+    FORECAST_FLOOR,
+    ON_INSTANCE,
+    Alert,
+    AlertRule,
+    Runbook,
+    alert_file,
+    constant,
+    near_limit,
+)
 from bundle import names as rn
 from bundle.promql import number, select
 from bundle.spec import Spec
@@ -10,7 +18,6 @@ from exporters.names import mysql as my
 from exporters.names import postgres as pg
 
 PATH = "alert_rules/generated/databases.yaml"
-ON_INSTANCE = f"on ({rn.LABEL_INSTANCE}, {rn.LABEL_JOB})"
 MIN_CACHE_READS_PER_SECOND = 100  # below this, a hit ratio says little
 
 
@@ -170,12 +177,6 @@ ALERTS = (
     MYSQL_DOWN, MYSQL_CONNECTIONS, MYSQL_DEADLOCKS, MYSQL_REPLICATION_LAG, MYSQL_BUFFER_POOL_HIT,
 )
 DOWN_ALERTS = (POSTGRES_DOWN, MYSQL_DOWN)
-
-
-def near_limit(utilisation: str, exhaustion: str, horizon: int) -> Callable[[float], str]:
-    """Return: usage above the threshold, or past the floor and forecast to reach the limit."""
-    return lambda t: (f"{utilisation} > {number(t)} or ({utilisation} > {FORECAST_FLOOR} and "
-                      f"{ON_INSTANCE} {exhaustion} < {horizon})")
 
 
 def database_rules(spec: Spec) -> list[AlertRule]:

@@ -5,13 +5,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bundle import names as rn
 from bundle.artifacts import Artifact, rule_file
+from bundle.promql import number
 from bundle.spec import Spec, spec_of
 from exporters.errors import ConfigError
 
 # a forecast to run out alerts only once this share of the resource is in use: a normal
 # daily ramp from 5% to 20% extrapolates to the limit too
 FORECAST_FLOOR = 0.5
+ON_INSTANCE = f"on ({rn.LABEL_INSTANCE}, {rn.LABEL_JOB})"
+
+
+def near_limit(
+    utilisation: str, exhaustion: str, horizon: int, on: str = ON_INSTANCE
+) -> Callable[[float], str]:
+    """Return: usage above the threshold, or past the floor and forecast to reach the limit."""
+    return lambda t: (f"{utilisation} > {number(t)} or ({utilisation} > {FORECAST_FLOOR} and "
+                      f"{on} {exhaustion} < {horizon})")
 
 
 @dataclass(frozen=True)

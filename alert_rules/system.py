@@ -1,6 +1,14 @@
 """Host and exporter alerts: targets down, failing collectors, USE saturation, filling resources."""
 
-from alert_rules.model import FORECAST_FLOOR, Alert, AlertRule, Runbook, alert_file, constant
+from alert_rules.model import (
+    FORECAST_FLOOR,
+    Alert,
+    AlertRule,
+    Runbook,
+    alert_file,
+    constant,
+    near_limit,
+)
 from bundle import names as rn
 from bundle.promql import number, rng, select
 from bundle.spec import Spec
@@ -236,10 +244,9 @@ def system_rules(spec: Spec) -> list[AlertRule]:
             f"on({HOST_LABELS}, {m.LABEL_DEVICE}) "
             f"{rec(rn.INSTANCE_DEVICE_DISK_IO_UTILISATION)} > 0.9")),
         AlertRule(NETWORK_ERRORS, lambda t: f"{rec(rn.INSTANCE_NETWORK_ERRORS)} > {number(t)}"),
-        AlertRule(FDS_EXHAUSTING, lambda t: (
-            f"{rec(rn.INSTANCE_FILEFD_UTILISATION)} > {number(t)} or "
-            f"({rec(rn.INSTANCE_FILEFD_UTILISATION)} > {FORECAST_FLOOR} and on({HOST_LABELS}) "
-            f"{rec(rn.INSTANCE_FILEFD_EXHAUSTION)} < {horizons['fds']})")),
+        AlertRule(FDS_EXHAUSTING, near_limit(
+            rec(rn.INSTANCE_FILEFD_UTILISATION), rec(rn.INSTANCE_FILEFD_EXHAUSTION),
+            horizons["fds"], on=f"on({HOST_LABELS})")),
     ]
     return rules
 
