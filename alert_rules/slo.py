@@ -9,7 +9,7 @@ from bundle.artifacts import Artifact, render_yaml
 from bundle.durations import UNIT_SECONDS, format_duration
 from bundle.promql import number, rng, select
 from bundle.spec import Slo, Spec, spec_of
-from bundle.spec_model import FAST_BURN_BUDGET_SHARE
+from bundle.spec_model import FAST_BURN_BUDGET_SHARE, FAST_BURN_WINDOW
 from recording_rules.slo import EVALUATION_SECONDS, slo_selector
 
 PATH = "alert_rules/generated/slo.yaml"
@@ -17,7 +17,7 @@ H, M = UNIT_SECONDS["h"], UNIT_SECONDS["m"]
 NO_WINDOW = f"ignoring({rn.LABEL_WINDOW})"
 
 # (long window, short window, share of the period's error budget spent in the long window)
-PAGE_WINDOWS = ((H, 5 * M, FAST_BURN_BUDGET_SHARE), (6 * H, 30 * M, 0.05))
+PAGE_WINDOWS = ((FAST_BURN_WINDOW, 5 * M, FAST_BURN_BUDGET_SHARE), (6 * H, 30 * M, 0.05))
 TICKET_WINDOWS = ((24 * H, 2 * H, 0.10), (72 * H, 6 * H, 0.10))
 
 BURN_PAGE = Alert(

@@ -13,7 +13,7 @@ from bundle import names as rn
 from bundle.promql import number, rng, select
 from bundle.spec import Spec
 from exporters import names as m
-from recording_rules.use import REAL_FILESYSTEMS
+from recording_rules.use import filesystems
 
 PATH = "alert_rules/generated/system.yaml"
 HOST_LABELS = f"{rn.LABEL_INSTANCE}, {rn.LABEL_JOB}"
@@ -234,10 +234,10 @@ def system_rules(spec: Spec) -> list[AlertRule]:
             f"{rec(rn.INSTANCE_MEMORY_EXHAUSTION)} < {horizons['memory']} and on({HOST_LABELS}) "
             f"{rec(rn.INSTANCE_MEMORY_UTILISATION)} > {number(t)}")),
         filling_up(DISK_FILLING_UP, rec(rn.INSTANCE_MOUNTPOINT_FILESYSTEM_USAGE),
-                   select(m.NODE_FILESYSTEM_AVAIL_BYTES, host, REAL_FILESYSTEMS), lookback,
+                   filesystems(m.NODE_FILESYSTEM_AVAIL_BYTES, host), lookback,
                    horizons["disk"]),
         filling_up(INODES_FILLING_UP, rec(rn.INSTANCE_MOUNTPOINT_INODE_USAGE),
-                   select(m.NODE_FILESYSTEM_FILES_FREE, host, REAL_FILESYSTEMS), lookback,
+                   filesystems(m.NODE_FILESYSTEM_FILES_FREE, host), lookback,
                    horizons["inodes"]),
         AlertRule(DISK_IO_SATURATED, lambda t: (
             f"{rec(rn.INSTANCE_DEVICE_DISK_IO_SATURATION)} > {number(t)} and "

@@ -8,7 +8,7 @@ import promql_parser
 
 from bundle import names
 from bundle.conventions import PRESETS as CONVENTIONS
-from bundle.durations import parse_duration
+from bundle.durations import format_duration, parse_duration
 from bundle.spec_model import (
     CAPACITY_RESOURCES,
     DEFAULT_HORIZONS,
@@ -16,6 +16,7 @@ from bundle.spec_model import (
     DEPENDENCY_KINDS,
     EXPORTERS,
     FAST_BURN_BUDGET_SHARE,
+    FAST_BURN_WINDOW,
     MAX_PERIOD,
     MIN_PERIOD,
     PRESETS,
@@ -194,12 +195,13 @@ class SpecValidator(Validator):
     def reachable_page(self, slo: Slo, path: str) -> None:
         """Record a problem when the fast-burn page would need an error ratio above 100%."""
         budget = 1 - slo.objective_percent / 100
-        limit = FAST_BURN_BUDGET_SHARE * slo.period_seconds / 3600 * budget
+        limit = FAST_BURN_BUDGET_SHARE * slo.period_seconds / FAST_BURN_WINDOW * budget
         if limit >= 1:
-            lowest = 100 * (1 - 3600 / (FAST_BURN_BUDGET_SHARE * slo.period_seconds))
+            lowest = 100 * (1 - FAST_BURN_WINDOW / (FAST_BURN_BUDGET_SHARE * slo.period_seconds))
             self.problems.append(
                 f"{path}: {slo.objective_percent:g} leaves a budget so large that the fast-burn "
-                f"page ({FAST_BURN_BUDGET_SHARE:.0%} of it in 1h) could never fire; use at "
+                f"page ({FAST_BURN_BUDGET_SHARE:.0%} of it in "
+                f"{format_duration(FAST_BURN_WINDOW)}) could never fire; use at "
                 f"least {lowest:.2f} for this period")
 
     def objective(self, value: Any, path: str) -> float:

@@ -17,8 +17,9 @@ DEFAULT_HORIZONS = {
 }
 MIN_PERIOD, MAX_PERIOD = 7 * 86400, 90 * 86400
 DEFAULT_PERIOD = 30 * 86400
-# the fast-burn page: this share of the period's error budget spent within one hour
+# the fast-burn page: this share of the period's error budget spent within its long window
 FAST_BURN_BUDGET_SHARE = 0.02
+FAST_BURN_WINDOW = 3600
 
 
 @dataclass(frozen=True)

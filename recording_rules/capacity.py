@@ -9,7 +9,7 @@ from bundle.artifacts import Artifact, rule_file
 from bundle.promql import rng, select
 from bundle.spec import Spec, spec_of
 from exporters import names as m
-from recording_rules.use import REAL_FILESYSTEMS
+from recording_rules.use import filesystems
 
 PATH = "recording_rules/generated/capacity.yaml"
 
@@ -26,9 +26,9 @@ def capacity_rules(spec: Spec) -> list[dict[str, Any]]:
     allocated = select(m.NODE_FILEFD_ALLOCATED, host)
     pairs = [
         (rn.INSTANCE_MOUNTPOINT_DISK_EXHAUSTION,
-         shrinking(select(m.NODE_FILESYSTEM_AVAIL_BYTES, host, REAL_FILESYSTEMS), lookback)),
+         shrinking(filesystems(m.NODE_FILESYSTEM_AVAIL_BYTES, host), lookback)),
         (rn.INSTANCE_MOUNTPOINT_INODE_EXHAUSTION,
-         shrinking(select(m.NODE_FILESYSTEM_FILES_FREE, host, REAL_FILESYSTEMS), lookback)),
+         shrinking(filesystems(m.NODE_FILESYSTEM_FILES_FREE, host), lookback)),
         (rn.INSTANCE_MEMORY_EXHAUSTION,
          shrinking(select(m.NODE_MEMORY_MEMAVAILABLE_BYTES, host), lookback)),
         (rn.INSTANCE_FILEFD_EXHAUSTION,

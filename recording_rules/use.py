@@ -17,6 +17,11 @@ NOT_LOOPBACK = f'{m.LABEL_DEVICE}!="lo"'
 REAL_FILESYSTEMS = 'fstype!~"tmpfs|ramfs|squashfs"'
 
 
+def filesystems(metric: str, host: str) -> str:
+    """Select a node_filesystem_* series of the host's real (not memory-backed) filesystems."""
+    return select(metric, host, REAL_FILESYSTEMS)
+
+
 def use_rules(host: str) -> list[dict[str, Any]]:
     """Return the USE recording rules for the host exporter's series (selected by `host`)."""
     idle = select(m.NODE_CPU_SECONDS_TOTAL, host, f'{m.LABEL_MODE}=~"idle|iowait|steal"')
@@ -46,11 +51,11 @@ def use_rules(host: str) -> list[dict[str, Any]]:
          rate(m.NODE_DISK_IO_TIME_WEIGHTED_SECONDS_TOTAL)),
         (rn.INSTANCE_PRESSURE_IO_WAITING, rate(m.NODE_PRESSURE_IO_WAITING_SECONDS_TOTAL)),
         (rn.INSTANCE_MOUNTPOINT_FILESYSTEM_USAGE,
-         f"1 - {select(m.NODE_FILESYSTEM_AVAIL_BYTES, host, REAL_FILESYSTEMS)} "
-         f"/ {select(m.NODE_FILESYSTEM_SIZE_BYTES, host, REAL_FILESYSTEMS)}"),
+         f"1 - {filesystems(m.NODE_FILESYSTEM_AVAIL_BYTES, host)} "
+         f"/ {filesystems(m.NODE_FILESYSTEM_SIZE_BYTES, host)}"),
         (rn.INSTANCE_MOUNTPOINT_INODE_USAGE,
-         f"1 - {select(m.NODE_FILESYSTEM_FILES_FREE, host, REAL_FILESYSTEMS)} "
-         f"/ ({select(m.NODE_FILESYSTEM_FILES, host, REAL_FILESYSTEMS)} > 0)"),
+         f"1 - {filesystems(m.NODE_FILESYSTEM_FILES_FREE, host)} "
+         f"/ ({filesystems(m.NODE_FILESYSTEM_FILES, host)} > 0)"),
         (rn.INSTANCE_NETWORK_RECEIVE_BYTES,
          f"sum without ({m.LABEL_DEVICE}) "
          f"({rate(m.NODE_NETWORK_RECEIVE_BYTES_TOTAL, NOT_LOOPBACK)})"),
