@@ -1,8 +1,5 @@
 """Run one in-process probe of a kind with given options and read its samples; its problems."""
 
-import contextlib
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,25 +20,6 @@ class _Families:
 
     def collect(self) -> list[Metric]:
         return self._families
-
-
-@contextlib.contextmanager
-def real_time_scheduling() -> Iterator[None]:
-    """Run this thread, and threads and processes it starts, under SCHED_RR where allowed."""
-    # Real-time threads run ahead of every ordinary one, and the kernel's real-time throttling
-    # still leaves the others 5 %. nice -10 is the fallback without the privilege.
-    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
-    before = os.getpriority(os.PRIO_PROCESS, 0)
-    try:
-        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(10))
-    except PermissionError:
-        with contextlib.suppress(PermissionError):
-            os.setpriority(os.PRIO_PROCESS, 0, -10)
-    try:
-        yield
-    finally:
-        os.sched_setscheduler(0, policy, param)
-        os.setpriority(os.PRIO_PROCESS, 0, before)
 
 
 def module(kind: str, options: dict[str, Any] | None = None, timeout: float = 5.0) -> Module:

@@ -44,10 +44,9 @@ from tests.harness.probe_client import secret_file
 from tests.harness.prometheus import Prometheus, running_prometheus
 from tests.harness.redis import Redis, running_redis
 from tests.harness.redis_exporter import running_redis_exporter
-from tests.harness.servers import wait_until
+from tests.harness.servers import started_ahead_of_other_load, wait_until
 from tests.harness.service import running_instrumented_service
 from tests.harness.victoria import running_victoria_metrics
-from tests.probe_helpers import real_time_scheduling
 
 pytestmark = pytest.mark.integration
 
@@ -243,8 +242,8 @@ def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
         page = f"{enter(running_page_origin()).url}/page?id=dashboards&shift=1&block_ms=100"
         config = exporter_config(workdir, servers, page)
         # its scheduled probes have 1 s deadlines: the exporter runs ahead of the host's load
-        with real_time_scheduling():
-            exporter = enter(running_exporter(workdir, f"--config.file={config}"))
+        exporter = enter(started_ahead_of_other_load(
+            running_exporter(workdir, f"--config.file={config}")))
         browser = {**probe_job(BROWSER_JOB, exporter, page, "web"),
                    "scrape_interval": BROWSER_INTERVAL, "scrape_timeout": BROWSER_INTERVAL}
         scrapes = [

@@ -28,8 +28,7 @@ from exporters.registry import Scraper
 from exporters.secrets import SecretRef, parse_secret, redact
 from exporters.validation import Validator
 from tests.harness.exporter import serving_in_process
-from tests.harness.servers import wait_until
-from tests.probe_helpers import real_time_scheduling
+from tests.harness.servers import real_time_scheduling, wait_until
 
 
 class CountingProber:

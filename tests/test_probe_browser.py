@@ -26,8 +26,8 @@ from exporters.validation import Validator
 from tests.harness.outage import exporter_ahead_of_other_load, timed_probe
 from tests.harness.page_origin import IMAGE, PageOrigin, running_page_origin
 from tests.harness.probe_client import Values, parse, secret_file
-from tests.harness.servers import require_binary
-from tests.probe_helpers import module, real_time_scheduling, value
+from tests.harness.servers import real_time_scheduling, require_binary
+from tests.probe_helpers import module, value
 
 TIMEOUT = 15.0
 LONG_TIMEOUT = 60.0  # probes that also launch Chromium or wait for a free page (busy hosts)

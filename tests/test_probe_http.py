@@ -19,8 +19,9 @@ from tests.harness.dns_responder import Zone, running_dns
 from tests.harness.exporter import running_exporter
 from tests.harness.origin import Origin, running_origin
 from tests.harness.probe_client import Values, parse, probing_exporter, secret_file
+from tests.harness.servers import real_time_scheduling
 from tests.harness.tls import self_signed_certificate
-from tests.probe_helpers import module, probe, real_time_scheduling, value
+from tests.probe_helpers import module, probe, value
 
 pytestmark = pytest.mark.integration
 TOKEN = "s3cret-token"

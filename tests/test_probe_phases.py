@@ -11,8 +11,9 @@ from exporters.names import probe as names
 from exporters.probes import guard
 from exporters.probes.guard import AddressGuard, GuardSettings
 from tests.harness.delay_servers import DelayServers, RemoteRecords, running_delay_servers
+from tests.harness.servers import real_time_scheduling
 from tests.harness.tls import self_signed_certificate
-from tests.probe_helpers import phase, probe, real_time_scheduling, value
+from tests.probe_helpers import phase, probe, value
 
 pytestmark = pytest.mark.integration
 TOLERANCE = 0.002

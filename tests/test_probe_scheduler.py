@@ -18,8 +18,7 @@ from exporters.probes.scheduler import BUCKETS, Job, Scheduler, SchedulerSetting
 from tests.harness.exporter import running_exporter
 from tests.harness.origin import running_origin
 from tests.harness.probe_client import parse
-from tests.harness.servers import require_binary, wait_until
-from tests.probe_helpers import real_time_scheduling
+from tests.harness.servers import real_time_scheduling, require_binary, wait_until
 
 LABELS = {"target": "web", "module": "http_2xx", "prober": "http", "location": "eu-west"}
 

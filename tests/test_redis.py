@@ -21,9 +21,8 @@ from tests.harness.outage import Outages, exporter_ahead_of_other_load, timed_pr
 from tests.harness.probe_client import ProbingExporter, one, parse, secret_file
 from tests.harness.redis import Redis, running_redis
 from tests.harness.redis_exporter import running_redis_exporter
-from tests.harness.servers import wait_until
+from tests.harness.servers import real_time_scheduling, wait_until
 from tests.harness.tls import self_signed_certificate
-from tests.probe_helpers import real_time_scheduling
 
 pytestmark = pytest.mark.integration
 

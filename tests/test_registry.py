@@ -11,7 +11,7 @@ from exporters import names
 from exporters.cli import build_parser, enabled_collectors
 from exporters.collectors.base import Collector
 from exporters.registry import COLLECTORS, Scraper
-from tests.probe_helpers import real_time_scheduling
+from tests.harness.servers import real_time_scheduling
 
 
 class Constant:

@@ -14,8 +14,7 @@ from tests.harness.alertmanager import Alertmanager, running_alertmanager
 from tests.harness.bundle import generate_variant, rule_problems
 from tests.harness.exporter import running_exporter
 from tests.harness.prometheus import Prometheus, running_prometheus
-from tests.harness.servers import wait_until
-from tests.probe_helpers import real_time_scheduling
+from tests.harness.servers import started_ahead_of_other_load, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -43,8 +42,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             running_alertmanager(workdir, generated.alertmanager_config))
         exporter = ExitStack()
         servers.enter_context(exporter)
-        with real_time_scheduling():  # scraped every second: it answers ahead of other load
-            url = exporter.enter_context(running_exporter(workdir))
+        # scraped every second: it answers ahead of other load
+        url = exporter.enter_context(started_ahead_of_other_load(running_exporter(workdir)))
         address = url.removeprefix("http://")
         prometheus = servers.enter_context(running_prometheus(
             workdir, [{"job_name": "perfsight", "static_configs": [{"targets": [address]}]}],

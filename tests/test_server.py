@@ -1,6 +1,5 @@
 """The HTTP front: collector filters, encodings, deadlines from Prometheus' timeout header."""
 
-import contextlib
 import gzip
 import threading
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from exporters import names
 from exporters.registry import Scraper
 from exporters.server import scrape_deadline, select_collectors
 from tests.harness.exporter import serving_in_process
-from tests.probe_helpers import real_time_scheduling
+from tests.harness.servers import real_time_scheduling, started_ahead_of_other_load
 
 
 class Constant:
@@ -44,9 +43,8 @@ def slow() -> Iterator[Slow]:
 def url(slow: Slow) -> Iterator[str]:
     scraper = Scraper({"cpu": Constant("cpu_metric"), "meminfo": Constant("mem_metric"),
                        "slow": slow})
-    with contextlib.ExitStack() as stack:
-        with real_time_scheduling():  # its threads answer timed scrapes ahead of other load
-            base = stack.enter_context(serving_in_process(scraper))
+    # its threads answer timed scrapes ahead of other load
+    with started_ahead_of_other_load(serving_in_process(scraper)) as base:
         yield base
 
 

@@ -1,7 +1,7 @@
 """Check a prober's failure behaviour: up 0 answered fast, one log line per outage, recovery."""
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,8 +10,7 @@ import requests
 
 from tests.harness.probe_client import ProbingExporter, one, parse, probing_exporter
 from tests.harness.restartable import Restartable
-from tests.harness.servers import wait_until
-from tests.probe_helpers import real_time_scheduling
+from tests.harness.servers import real_time_scheduling, started_ahead_of_other_load, wait_until
 
 
 @contextmanager
@@ -21,16 +20,12 @@ def exporter_ahead_of_other_load(
 ) -> Iterator[ProbingExporter]:
     """Start a probing exporter whose every thread runs under real-time scheduling.
 
-    Tests time its answers against module timeouts of 1-1.5 s: on a loaded host its threads
-    would wait in the run queue, and the time would measure the load, not the exporter. The
-    process inherits SCHED_RR from this thread, which returns to its own policy once the
-    exporter is ready. The servers it probes keep ordinary scheduling.
+    Tests time its answers against module timeouts of 1-1.5 s; the servers it probes keep
+    ordinary scheduling.
     """
-    with ExitStack() as stack:
-        with real_time_scheduling():
-            running = stack.enter_context(
-                probing_exporter(workdir, modules, targets, default_module)
-            )
+    with started_ahead_of_other_load(
+        probing_exporter(workdir, modules, targets, default_module)
+    ) as running:
         yield running
 
 

@@ -9,11 +9,47 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, Protocol, TypeVar
 
 import requests
+
+
+@contextmanager
+def real_time_scheduling() -> Iterator[None]:
+    """Run this thread, and threads and processes it starts, under SCHED_RR where allowed."""
+    # Real-time threads run ahead of every ordinary one, and the kernel's real-time throttling
+    # still leaves the others 5 %. nice -10 is the fallback without the privilege.
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    try:
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(10))
+    except PermissionError:
+        with suppress(PermissionError):
+            os.setpriority(os.PRIO_PROCESS, 0, -10)
+    try:
+        yield
+    finally:
+        os.sched_setscheduler(0, policy, param)
+        os.setpriority(os.PRIO_PROCESS, 0, before)
+
+
+Entered = TypeVar("Entered")
+
+
+@contextmanager
+def started_ahead_of_other_load(servers: AbstractContextManager[Entered]) -> Iterator[Entered]:
+    """Start servers (enter their context) under real-time scheduling; yield what it gives.
+
+    Tests time their answers: on a loaded host their threads would wait in the run queue, and
+    the time would measure the load, not the code. Processes and threads they start inherit
+    SCHED_RR; this thread returns to its own policy once they are started.
+    """
+    with ExitStack() as stack:
+        with real_time_scheduling():
+            started = stack.enter_context(servers)
+        yield started
 
 
 def free_port() -> int:
