@@ -1,14 +1,14 @@
 """The exporter imports a probe kind's client library only when a module of that kind probes."""
 
 import re
-import sys
 from pathlib import Path
 
+import pytest
 import requests
 import yaml
 
+from tests.harness.exporter import running_exporter
 from tests.harness.origin import running_origin
-from tests.harness.servers import Server, free_port, http_ok
 
 # each kind's client library, by the top-level package Python imports; tcp's prober, which
 # needs only the standard library, stands for its kind
@@ -17,39 +17,28 @@ LIBRARIES = {"psycopg", "pymysql", "redis", "pymemcache", "pycurl", "playwright"
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", re.MULTILINE)
 
 
-def imported(log: str) -> set[str]:
-    """Return the client libraries an `-X importtime` log shows as imported."""
+def imported(workdir: Path) -> set[str]:
+    """Return the client libraries the exporter's `-X importtime` log shows as imported."""
+    log = "".join(path.read_text() for path in workdir.glob("perfsight-*.log"))
     modules = set(IMPORTED.findall(log))
     return {library for library in LIBRARIES if library in modules}
 
 
-def started(tmp_path: Path, *flags: str) -> tuple[Server, str]:
-    """Start the exporter logging its imports; return it and its URL once it is ready."""
-    port = free_port()
-    argv = [sys.executable, "-X", "importtime", "-m", "exporters", "serve",
-            f"--web.listen-address=127.0.0.1:{port}", *flags]
-    server = Server(f"perfsight-{port}", argv, tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_ready(http_ok(f"{url}/-/ready"))
-    except BaseException:
-        server.stop()
-        raise
-    return server, url
+@pytest.fixture(autouse=True)
+def logging_imports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the exporters these tests start log every import (`-X importtime`)."""
+    monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")
 
 
 def test_client_libraries_load_on_the_first_probe_of_their_kind(tmp_path: Path) -> None:
-    server, url = started(tmp_path)
-    try:
+    with running_exporter(tmp_path) as url:
         assert requests.get(f"{url}/metrics", timeout=10).status_code == 200
-        assert imported(server.log()) == set()  # serving system metrics needs none of them
+        assert imported(tmp_path) == set()  # serving system metrics needs none of them
         with running_origin() as origin:
             answer = requests.get(f"{url}/probe", timeout=10,
                                   params={"module": "http_2xx", "target": f"{origin.url}/ok"})
         assert "probe_success 1.0" in answer.text
-        assert imported(server.log()) == {"pycurl"}
-    finally:
-        server.stop()
+        assert imported(tmp_path) == {"pycurl"}
 
 
 def test_listed_targets_modules_are_built_before_the_exporter_is_ready(tmp_path: Path) -> None:
@@ -61,8 +50,5 @@ def test_listed_targets_modules_are_built_before_the_exporter_is_ready(tmp_path:
          "interval_seconds": 3600},
         {"name": "cache", "address": "127.0.0.1:9", "module": "redis"},
     ]}))
-    server, _url = started(tmp_path, f"--config.file={config}")
-    try:
-        assert imported(server.log()) == {"pycurl", "redis"}  # and no other kind's library
-    finally:
-        server.stop()
+    with running_exporter(tmp_path, f"--config.file={config}"):
+        assert imported(tmp_path) == {"pycurl", "redis"}  # and no other kind's library
