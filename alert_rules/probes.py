@@ -1,5 +1,7 @@
 """Synthetic probe alerts: failing from several locations, slow p95, certificates, LCP, CLS."""
 
+from collections.abc import Callable
+
 from alert_rules.model import Alert, AlertRule, Runbook, alert_file
 from bundle import names as rn
 from bundle.promql import number, select
@@ -10,6 +12,7 @@ from exporters.names import probe as pr
 
 PATH = "alert_rules/generated/probes.yaml"
 TARGET = f"{rn.LABEL_JOB}, {mt.LABEL_TARGET}"
+PER_LOCATION = f"{rn.LABEL_LE}, {TARGET}, {pr.LABEL_LOCATION}"
 SLOW_WINDOW = "10m"
 VITALS_WINDOW = "15m"
 FROM_LOCATION = f"{{{{ with $labels.{pr.LABEL_LOCATION} }}}}from {{{{ . }}}} {{{{ end }}}}"
@@ -68,8 +71,10 @@ BROWSER_LCP = Alert(
         meaning=f"The 75th percentile (the Core Web Vitals assessment point) of the page's "
                 f"Largest Contentful Paint over {VITALS_WINDOW} is above the threshold: for "
                 f"`/probe` targets from the scraped "
-                f"`probe_browser_largest_contentful_paint_seconds`, for scheduled browser "
-                f"targets from the `largest_contentful_paint` phase histogram per location. "
+                f"`{br.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS}`, for scheduled browser "
+                f"targets from the "
+                f"`{br.BROWSER_TIMING_PHASES[br.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS]}` "
+                f"phase histogram per location. "
                 f"Core Web Vitals rate an LCP up to 2.5 s good, above 4 s poor.",
         impact="Users wait for the page's main content: worse engagement and search ranking.",
         diagnose="Probes dashboard, Browser vitals row: did TTFB grow (server, network), FCP "
@@ -143,6 +148,18 @@ def failing(success: str, by: str, threshold: float) -> str:
             f"clamp_max(count by ({by}) ({success}), {number(threshold)})")
 
 
+def by_location(quantile: float, buckets: str) -> Callable[[float], str]:
+    """Return: a scheduled probe's quantile, per target and location, above the threshold."""
+    return lambda t: (f"histogram_quantile({quantile}, sum by ({PER_LOCATION}) ({buckets})) "
+                      f"> {number(t)}")
+
+
+def scraped(quantile: float, series: str, window: str) -> Callable[[float], str]:
+    """Return: a `/probe` series' quantile over the window, per target, above the threshold."""
+    return lambda t: as_target(f"quantile_over_time({quantile}, {series}[{window}])") + (
+        f" > {number(t)}")
+
+
 def probe_rules(spec: Spec) -> list[AlertRule]:
     """Return the probe alert rules: scheduled probes' series and `/probe` targets'."""
     sel = spec.selectors["probe"]
@@ -155,28 +172,20 @@ def probe_rules(spec: Spec) -> list[AlertRule]:
                             VITALS_WINDOW, f'{pr.LABEL_PHASE}="{lcp_phase}"')
     cls_buckets = scheduled(spec, f"{br.PERFSIGHT_PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT}_bucket",
                             VITALS_WINDOW)
-    per_location = f"{rn.LABEL_LE}, {TARGET}, {pr.LABEL_LOCATION}"
     success = as_target(select(pr.PROBE_SUCCESS, sel))
     lcp = select(br.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS, sel)
     cls = select(br.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT, sel)
     return [
         AlertRule(PROBE_FAILING, lambda t: failing(last_success, TARGET, t)),
         AlertRule(PROBE_FAILING, lambda t: failing(success, TARGET, t)),
-        AlertRule(PROBE_SLOW, lambda t: (
-            f"histogram_quantile(0.95, sum by ({per_location}) ({buckets})) > {number(t)}")),
-        AlertRule(PROBE_SLOW, lambda t: as_target(
-            f"quantile_over_time(0.95, {select(pr.PROBE_DURATION_SECONDS, sel)}[{SLOW_WINDOW}])"
-        ) + f" > {number(t)}"),
+        AlertRule(PROBE_SLOW, by_location(0.95, buckets)),
+        AlertRule(PROBE_SLOW, scraped(0.95, select(pr.PROBE_DURATION_SECONDS, sel), SLOW_WINDOW)),
         AlertRule(PROBE_CERT_EXPIRY, lambda t: (
             f"{select(pr.PROBE_SSL_EARLIEST_CERT_EXPIRY, sel)} - time() < {number(t)}")),
-        AlertRule(BROWSER_LCP, lambda t: as_target(
-            f"quantile_over_time(0.75, {lcp}[{VITALS_WINDOW}])") + f" > {number(t)}"),
-        AlertRule(BROWSER_LCP, lambda t: (
-            f"histogram_quantile(0.75, sum by ({per_location}) ({lcp_buckets})) > {number(t)}")),
-        AlertRule(BROWSER_CLS, lambda t: as_target(
-            f"quantile_over_time(0.75, {cls}[{VITALS_WINDOW}])") + f" > {number(t)}"),
-        AlertRule(BROWSER_CLS, lambda t: (
-            f"histogram_quantile(0.75, sum by ({per_location}) ({cls_buckets})) > {number(t)}")),
+        AlertRule(BROWSER_LCP, scraped(0.75, lcp, VITALS_WINDOW)),
+        AlertRule(BROWSER_LCP, by_location(0.75, lcp_buckets)),
+        AlertRule(BROWSER_CLS, scraped(0.75, cls, VITALS_WINDOW)),
+        AlertRule(BROWSER_CLS, by_location(0.75, cls_buckets)),
     ]
 
 
