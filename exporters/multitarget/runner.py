@@ -83,7 +83,8 @@ class ProbeRunner:
         self._guards = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="guard")
         self._max_pending = max_workers * MAX_PENDING_PER_WORKER
         self._pending = 0
-        self._checking = 0
+        # address checks waiting for or holding a guard worker, capped alike
+        self._check_slots = threading.BoundedSemaphore(self._max_pending)
         self._lock = threading.Lock()
         # builds import a kind's client library on first use: one at a time, outside _lock,
         # so probes of modules already built never wait for an import
@@ -138,31 +139,25 @@ class ProbeRunner:
         endpoint = self.kinds[module.kind].endpoint
         if endpoint is None:
             return module, target
-        with self._lock:
-            crowded = self._checking >= self._max_pending
-            if not crowded:
-                self._checking += 1
-        if crowded:
-            log.error("%s probe of %s: too many address checks pending, answered down",
-                      module.kind, target.name)
-            self._count(module, target, error=True)
-            return Answer(HTTPStatus.OK, self._down(module))
+        if not self._check_slots.acquire(blocking=False):
+            return Answer(HTTPStatus.OK, self._failed(
+                module, target, ": too many address checks pending, answered down"))
         check = self._guards.submit(self._guard, endpoint, target)
-        check.add_done_callback(self._checked_one)
+        check.add_done_callback(lambda _done: self._check_slots.release())
         try:
             reason = check.result(deadline_seconds)
         except FutureTimeout:
-            log.error("%s probe of %s: its address was not checked within %.3fs",
-                      module.kind, target.name, deadline_seconds)
-            self._count(module, target, error=True)
-            return Answer(HTTPStatus.OK, self._down(module))
+            return Answer(HTTPStatus.OK, self._failed(
+                module, target, ": its address was not checked within %.3fs", deadline_seconds))
         if reason is not None:
             return self._refuse(module, reason)
         return module, target
 
-    def _checked_one(self, _check: object) -> None:
-        with self._lock:
-            self._checking -= 1
+    def _failed(self, module: Module, target: Target, why: str, *args: object) -> list[Metric]:
+        """Log why a scrape of target is answered down, count it an error; return the answer."""
+        log.error("%s probe of %s" + why, module.kind, target.name, *args)
+        self._count(module, target, error=True)
+        return self._down(module)
 
     def _refuse(self, module: Module, reason: str) -> Answer:
         with self._lock:
@@ -191,10 +186,7 @@ class ProbeRunner:
         if finished:
             return list(run.families), run.duration
         if fresh:  # the scrapes that joined this run say nothing more
-            log.error(
-                "%s probe of %s exceeded its timeout of %.3fs", module.kind, target.name, timeout
-            )
-            self._count(module, target, error=True)
+            return self._failed(module, target, " exceeded its timeout of %.3fs", timeout), timeout
         return self._down(module), timeout
 
     def _run_for(self, module: Module, target: Target, timeout: float) -> tuple[_Run, bool]:
