@@ -15,7 +15,7 @@ import requests
 from exporters.collectors import postgres as postgres_prober
 from exporters.collectors.postgres_options import PostgresOptions
 from exporters.multitarget import kept
-from exporters.multitarget.base import Target
+from exporters.multitarget.base import Module, Target
 from exporters.names import postgres as names
 from exporters.secrets import SecretRef
 from tests.harness.exposition import family_shapes, promtool_problems
@@ -485,8 +485,9 @@ def test_kept_connections_are_capped_per_module(
     pg.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{pg.password}'")
     password = tmp_path / "pw"
     password.write_text(pg.password)
-    prober = postgres_prober.PostgresProber(PostgresOptions(
-        user=role, password=SecretRef(file=str(password))
+    prober = postgres_prober.PostgresProber(Module(
+        "capped", "postgres", 5.0, 0.0, False,
+        PostgresOptions(user=role, password=SecretRef(file=str(password))),
     ))
     addresses = [pg.address, f"localhost:{pg.port}", f"{pg.socket_dir}:{pg.port}"]
 

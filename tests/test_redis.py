@@ -11,7 +11,7 @@ import requests
 from exporters.collectors.redis import RedisProber
 from exporters.collectors.redis_options import RedisOptions
 from exporters.multitarget import kept
-from exporters.multitarget.base import Target
+from exporters.multitarget.base import Module, Target
 from exporters.multitarget.settings import parse_modules
 from exporters.names import redis as names
 from exporters.secrets import SecretRef
@@ -326,7 +326,8 @@ def test_kept_clients_are_capped_per_module(
 ) -> None:
     monkeypatch.setattr(kept, "MAX_KEPT_CLIENTS", 1)
     password = SecretRef(file=secret_file(tmp_path, "capped", PASSWORD)["file"])
-    prober = RedisProber(RedisOptions(password=password, db=5), "capped")  # db: ours only
+    prober = RedisProber(Module(  # db 5: ours only
+        "capped", "redis", 5.0, 0.0, False, RedisOptions(password=password, db=5)))
     addresses = [server.address, f"localhost:{server.port}"]
 
     def kept_connections() -> int:

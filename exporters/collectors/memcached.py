@@ -16,7 +16,6 @@ from pymemcache.exceptions import MemcacheError
 from exporters.collectors.memcached_options import DEFAULT_PORT
 from exporters.multitarget.address import split_host_port
 from exporters.multitarget.base import (
-    DEFAULT_TIMEOUT_SECONDS,
     QUERY_BUDGET,
     Module,
     Target,
@@ -32,14 +31,11 @@ Stats = Mapping[str, Any]
 class MemcachedProber:
     """Probe memcached targets; a failure is memcached_up 0 and one log line."""
 
-    def __init__(
-        self, module_name: str = "memcached",
-        module_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-    ) -> None:
+    def __init__(self, module: Module) -> None:
         # kept clients read with the module's budget, not a scrape's (see RedisProber)
-        self._read_timeout = module_timeout_seconds * QUERY_BUDGET
+        self._read_timeout = module.timeout_seconds * QUERY_BUDGET
         self._clients: KeptClients[Client] = KeptClients(lambda client: client.close())
-        self._transitions = TransitionLog(f"memcached module {module_name}")
+        self._transitions = TransitionLog(f"memcached module {module.name}")
 
     def probe(self, target: Target, timeout_seconds: float) -> list[Metric]:
         """Return the target's families: memcached_up plus its stats."""
@@ -147,8 +143,3 @@ def _up(value: int) -> Metric:
     return GaugeMetricFamily(
         names.MEMCACHED_UP, "Could the memcached server be reached.", value=value
     )
-
-
-def build(module: Module) -> MemcachedProber:
-    """Return the prober for one module."""
-    return MemcachedProber(module.name, module.timeout_seconds)

@@ -18,7 +18,6 @@ from exporters.collectors.mysql_options import DEFAULT_PORT, MysqlOptions
 from exporters.collectors.mysql_queries import GROUPS, Flavour, QueryGroup, Result
 from exporters.multitarget.address import split_host_port
 from exporters.multitarget.base import (
-    DEFAULT_TIMEOUT_SECONDS,
     QUERY_BUDGET,
     Module,
     Target,
@@ -75,15 +74,12 @@ class _Session:
 class MysqlProber:
     """Probe MySQL/MariaDB targets of one module; failures become mysql_up 0 or absent groups."""
 
-    def __init__(
-        self, options: MysqlOptions, module_name: str = "mysql",
-        module_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-    ) -> None:
-        self._options = options
+    def __init__(self, module: Module) -> None:
+        self._options: MysqlOptions = module.options
         # kept sessions read with the module's budget, not a scrape's (see RedisProber);
         # MariaDB statements still get the probe's own max_statement_time
-        self._read_timeout = module_timeout_seconds * QUERY_BUDGET
-        name = f"mysql module {module_name}"
+        self._read_timeout = module.timeout_seconds * QUERY_BUDGET
+        name = f"mysql module {module.name}"
         self._sessions: KeptClients[_Session] = KeptClients(lambda session: session.close())
         self._transitions = TransitionLog(name)
         self._groups = GroupLog(name)
@@ -173,9 +169,3 @@ class MysqlProber:
 
 def _up(value: int) -> Metric:
     return GaugeMetricFamily(names.MYSQL_UP, "Whether the MySQL server is up.", value=value)
-
-
-def build(module: Module) -> MysqlProber:
-    """Return the prober for one module."""
-    options: MysqlOptions = module.options
-    return MysqlProber(options, module.name, module.timeout_seconds)

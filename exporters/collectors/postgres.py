@@ -87,9 +87,9 @@ class _Session:
 class PostgresProber:
     """Probe PostgreSQL targets of one module; failures become pg_up 0 or absent groups."""
 
-    def __init__(self, options: PostgresOptions, module_name: str = "postgres") -> None:
-        self._options = options
-        self._name = f"postgres module {module_name}"
+    def __init__(self, module: Module) -> None:
+        self._options: PostgresOptions = module.options
+        self._name = f"postgres module {module.name}"
         # an evicted session still in use is closed by its probe's end (or its collection)
         self._sessions: KeptClients[_Session] = KeptClients(_Session.close_unless_in_use)
         self._transitions = TransitionLog(self._name)
@@ -200,9 +200,3 @@ def _up(value: int) -> Metric:
         "(1 for yes, 0 for no).",
         value=value,
     )
-
-
-def build(module: Module) -> PostgresProber:
-    """Return the prober for one module."""
-    options: PostgresOptions = module.options
-    return PostgresProber(options, module.name)

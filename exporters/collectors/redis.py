@@ -19,7 +19,6 @@ from exporters.collectors.redis_info import info_families, number
 from exporters.collectors.redis_options import DEFAULT_PORT, RedisOptions
 from exporters.multitarget.address import split_host_port
 from exporters.multitarget.base import (
-    DEFAULT_TIMEOUT_SECONDS,
     QUERY_BUDGET,
     Module,
     Target,
@@ -43,16 +42,13 @@ def one_line(error: BaseException, secrets: list[str]) -> str:
 class RedisProber:
     """Probe Redis targets of one module; failures become redis_up 0 or absent families."""
 
-    def __init__(
-        self, options: RedisOptions, module_name: str = "redis",
-        module_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-    ) -> None:
-        self._options = options
+    def __init__(self, module: Module) -> None:
+        self._options: RedisOptions = module.options
         # kept clients read with the module's budget, whatever a scrape's deadline leaves: a
         # client per deadline would reconnect on every scrape (the runner answers at the
         # deadline anyway)
-        self._read_timeout = module_timeout_seconds * QUERY_BUDGET
-        name = f"redis module {module_name}"
+        self._read_timeout = module.timeout_seconds * QUERY_BUDGET
+        name = f"redis module {module.name}"
         self._clients: KeptClients[redis.Redis] = KeptClients(lambda client: client.close())
         self._transitions = TransitionLog(name)
         self._groups = GroupLog(name)
@@ -133,9 +129,3 @@ def _slowlog_length(reply: Any) -> list[Metric]:
 
 def _up(value: int) -> Metric:
     return GaugeMetricFamily(names.REDIS_UP, "Whether the Redis server is up.", value=value)
-
-
-def build(module: Module) -> RedisProber:
-    """Return the prober for one module."""
-    options: RedisOptions = module.options
-    return RedisProber(options, module.name, module.timeout_seconds)

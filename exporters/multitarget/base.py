@@ -18,7 +18,6 @@ Value = TypeVar("Value")
 Endpoint = Callable[[str], tuple[str, int]]
 # targets whose last outcome a log remembers; unlisted addresses beyond it evict the oldest
 MAX_REMEMBERED_TARGETS = 1000
-DEFAULT_TIMEOUT_SECONDS = 5.0  # a module's timeout_seconds when the config gives none
 # share of the probe timeout a database or cache prober's queries may use; the rest is for
 # rendering and the reply
 QUERY_BUDGET = 0.8

@@ -28,7 +28,7 @@ POSTGRES = ProberKind(
     help="PostgreSQL server statistics, named as postgres_exporter's",
     up_metric=postgres_names.PG_UP,
     parse_options=postgres_options.parse_options,
-    build=built_by("exporters.collectors.postgres", "build"),
+    build=built_by("exporters.collectors.postgres", "PostgresProber"),
     sends_credentials=always,
     default_min_interval_seconds=5.0,
     # user and password unset: libpq's own defaults apply (PGUSER, PGPASSWORD, ~/.pgpass,
@@ -40,7 +40,7 @@ MYSQL = ProberKind(
     help="MySQL and MariaDB server statistics, named as mysqld_exporter's",
     up_metric=mysql_names.MYSQL_UP,
     parse_options=mysql_options.parse_options,
-    build=built_by("exporters.collectors.mysql", "build"),
+    build=built_by("exporters.collectors.mysql", "MysqlProber"),
     sends_credentials=always,
     default_min_interval_seconds=5.0,
     # the environment variables mysqld_exporter's own documentation uses for the password
@@ -54,7 +54,7 @@ REDIS = ProberKind(
     help="Redis server statistics, named as redis_exporter's",
     up_metric=redis_names.REDIS_UP,
     parse_options=redis_options.parse_options,
-    build=built_by("exporters.collectors.redis", "build"),
+    build=built_by("exporters.collectors.redis", "RedisProber"),
     # a module with a password (or ACL user) only probes listed targets: unlisted ones would
     # receive it; one without (the embedded `redis`) probes any address, as redis_exporter does
     endpoint=partial(split_host_port, default_port=redis_options.DEFAULT_PORT),
@@ -67,7 +67,7 @@ MEMCACHED = ProberKind(
     help="memcached statistics, named as memcached_exporter's",
     up_metric=memcached_names.MEMCACHED_UP,
     parse_options=memcached_options.parse_options,
-    build=built_by("exporters.collectors.memcached", "build"),
+    build=built_by("exporters.collectors.memcached", "MemcachedProber"),
     # no credentials to leak: any address may be probed unless the guard refuses it
     endpoint=partial(split_host_port, default_port=memcached_options.DEFAULT_PORT),
     sends_credentials=never,

@@ -4,11 +4,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from exporters.multitarget.base import DEFAULT_TIMEOUT_SECONDS, Module, Target
+from exporters.multitarget.base import Module, Target
 from exporters.multitarget.kinds import KINDS, KINDS_BY_NAME
 from exporters.validation import Validator
 
 NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+DEFAULT_TIMEOUT_SECONDS = 5.0  # a module's timeout_seconds when the config gives none
 MODULE_FIELDS = {"prober", "timeout_seconds", "min_interval_seconds", "allow_unlisted_targets"}
 
 
