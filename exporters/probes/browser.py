@@ -14,6 +14,7 @@ from exporters.multitarget.base import (
 )
 from exporters.names import browser as names
 from exporters.names import probe as probe_names
+from exporters.probes import guard
 from exporters.probes.browser_options import BrowserOptions
 from exporters.probes.browser_page import PageTimings, measure
 from exporters.probes.browser_proxy import GuardProxy
@@ -88,7 +89,7 @@ class BrowserProber:
             error = redact(str(failure).splitlines()[0] if str(failure) else type(failure).__name__,
                            secrets)
             if refused:  # the document itself was refused: say so, not the browser's net error
-                error = f"refused by the address guard: {refused[0]}"
+                error = guard.refusal(refused[0])
         self._log.report(target, error)
         result.success = error is None
         families: list[Metric] = [_refused(len(refused))]

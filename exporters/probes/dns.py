@@ -62,7 +62,7 @@ class DNSProber:
         ip = addresses[0]
         reason = guard.active().check_address(host, ip, port)
         if reason is not None:
-            return f"refused by the address guard: {reason}"
+            return guard.refusal(reason)
         result.set_address(ip)
         query = dns.message.make_query(options.query_name, options.query_type)
         if not options.recursion_desired:

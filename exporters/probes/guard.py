@@ -267,6 +267,11 @@ def active() -> AddressGuard:
     return _active[0]
 
 
+def refusal(reason: str) -> str:
+    """Return the error text of a probe (or page request) the guard refused, with its reason."""
+    return f"refused by the address guard: {reason}"
+
+
 def first_refusal(guard: AddressGuard, host: str, ips: Sequence[str], port: int) -> str | None:
     """Return the first reason any of ips is refused, or None."""
     return next(

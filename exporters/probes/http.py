@@ -244,7 +244,7 @@ class HTTPProber:
             return ""
         reason = guard.first_refusal(guard.active(), host, addresses, port)
         if reason is not None:
-            hop.error = f"refused by the address guard: {reason}"
+            hop.error = guard.refusal(reason)
             return ""
         hop.ip = addresses[0]
         if host in addresses:
@@ -343,7 +343,7 @@ def _open(hop: Hop, host: str, address: Any) -> Any:
     family, socktype, protocol, sockaddr = address
     reason = guard.active().check_address(host, sockaddr[0], sockaddr[1])
     if reason is not None:
-        hop.refusal = f"refused by the address guard: {reason}"
+        hop.refusal = guard.refusal(reason)
         return pycurl.SOCKET_BAD
     return socket.socket(family, socktype, protocol)
 

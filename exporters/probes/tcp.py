@@ -78,7 +78,7 @@ def connect(
         raise OSError(f"{host} has no address of the allowed IP protocol")
     reason = guard.first_refusal(guard.active(), host, addresses, port)
     if reason is not None:
-        raise OSError(f"refused by the address guard: {reason}")
+        raise OSError(guard.refusal(reason))
     result.set_address(addresses[0])
     failure: OSError = OSError(f"cannot connect to {host}")
     for ip in addresses:
