@@ -9,6 +9,7 @@ the jobs under test and the other variables to "All".
 
 import contextlib
 import itertools
+import string
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -91,7 +92,7 @@ NO_DATA_ALLOWED: dict[tuple[str, str, str], str] = {
     **dict.fromkeys([("perfsight-capacity", "Time to exhaustion", "A"),
                      ("perfsight-executive", "Capacity runway", "A"),
                      *(("perfsight-capacity", "Time to exhaustion over time", ref)
-                       for ref in "ABCDEFG")],
+                       for ref in string.ascii_uppercase[:len(rn.EXHAUSTION_RECORDS)])],
                     "time-to-exhaustion series exist only while a resource shrinks, which on "
                     "a shared test host depends on other processes"),
 }
