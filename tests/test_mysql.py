@@ -19,11 +19,9 @@ from tests.harness.mariadb import (
 )
 from tests.harness.mysqld_exporter import running_mysqld_exporter
 from tests.harness.outage import (
+    Outages,
     exporter_ahead_of_other_load,
-    lines_since,
-    log_mark,
     timed_probe,
-    up_again,
 )
 from tests.harness.probe_client import (
     ProbingExporter,
@@ -109,18 +107,16 @@ def exporter(
         yield running
 
 
+@pytest.fixture(scope="module")
+def outages(exporter: ProbingExporter) -> Outages:
+    return Outages(exporter, "mysql", names.MYSQL_UP, MODULE_TIMEOUT)
+
+
 def assert_no_secret(exporter: ProbingExporter, db: MariaDB, *texts: str) -> None:
     for secret in (db.monitor_password, *SECRETS):
         assert secret not in exporter.log()
         for text in texts:
             assert secret not in text
-
-
-def down_lines(
-    exporter: ProbingExporter, module_name: str, target: str, since: int = 0
-) -> list[str]:
-    return [line for line in lines_since(exporter, since)
-            if f"module {module_name} target {target} is down" in line]
 
 
 # --- load: the metrics move as the server works ------------------------------------------------
@@ -269,20 +265,22 @@ def test_a_kept_session_serves_scrapes_whose_deadlines_differ(
     assert made == 0
 
 
-def test_server_down_is_up_0_fast_and_logged_once(exporter: ProbingExporter, db: MariaDB) -> None:
+def test_server_down_is_up_0_fast_and_logged_once(
+    exporter: ProbingExporter, db: MariaDB, outages: Outages
+) -> None:
     for _ in range(3):
         response, elapsed = exporter.probe("down")
         assert response.status_code == 200
         assert elapsed < MODULE_TIMEOUT
         assert parse(response.text) == {names.MYSQL_UP: {frozenset(): 0.0}}
-    (line,) = down_lines(exporter, "my", "down")
+    (line,) = outages.lines("my", "down", "is down")
     assert "2003 Can't connect to MySQL server" in line
     assert "Connection refused" in line
     assert_no_secret(exporter, db, response.text)
 
 
 def test_wrong_password_is_up_0_without_the_password_anywhere(
-    exporter: ProbingExporter, db: MariaDB
+    exporter: ProbingExporter, db: MariaDB, outages: Outages
 ) -> None:
     aborted = names.MYSQL_GLOBAL_STATUS_ABORTED_CONNECTS
     before = one(exporter.values(), aborted)
@@ -291,17 +289,17 @@ def test_wrong_password_is_up_0_without_the_password_anywhere(
         assert response.status_code == 200
         assert elapsed < MODULE_TIMEOUT
         assert parse(response.text) == {names.MYSQL_UP: {frozenset(): 0.0}}
-    (line,) = down_lines(exporter, "my_wrong", "main")
+    (line,) = outages.lines("my_wrong", "main", "is down")
     assert f"1045 Access denied for user '{MONITOR_USER}'" in line
     assert one(exporter.values(), aborted) - before >= 2  # the server counted both attempts
     assert_no_secret(exporter, db, response.text)
 
 
 def test_a_user_name_from_a_secret_reference_is_redacted_too(
-    exporter: ProbingExporter, db: MariaDB
+    exporter: ProbingExporter, db: MariaDB, outages: Outages
 ) -> None:
     assert one(exporter.values("main", "my_secret_user"), names.MYSQL_UP) == 0
-    (line,) = down_lines(exporter, "my_secret_user", "main")
+    (line,) = outages.lines("my_secret_user", "main", "is down")
     assert "1045 Access denied for user '<redacted>'" in line  # the server names the user
     assert SECRET_USER not in exporter.log()
 
@@ -324,10 +322,10 @@ def test_permissionless_user_loses_only_the_denied_group(
 
 
 def test_frozen_server_is_up_0_at_the_deadline_then_recovers(
-    exporter: ProbingExporter, db: MariaDB
+    exporter: ProbingExporter, db: MariaDB, outages: Outages
 ) -> None:
     assert one(exporter.values("main", "my_slow"), names.MYSQL_UP) == 1  # connection kept
-    mark = log_mark(exporter)  # what earlier probes of my_slow logged is not this outage's
+    mark = outages.mark()  # what earlier probes of my_slow logged is not this outage's
     db.freeze()
     try:
         response, elapsed = timed_probe(exporter, "main", "my_slow")
@@ -336,11 +334,10 @@ def test_frozen_server_is_up_0_at_the_deadline_then_recovers(
     assert response.status_code == 200
     assert SLOW_TIMEOUT * 0.5 < elapsed < SLOW_TIMEOUT + 0.5
     assert parse(response.text) == {names.MYSQL_UP: {frozenset(): 0.0}}
-    (line,) = down_lines(exporter, "my_slow", "main", since=mark)
+    (line,) = outages.lines("my_slow", "main", "is down", since=mark)
     assert "timed out" in line
-    up_again(exporter, "main", "my_slow", names.MYSQL_UP)
-    recovered = [line for line in lines_since(exporter, mark)
-                 if "module my_slow target main recovered" in line]
+    outages.up_again("main", "my_slow")
+    recovered = outages.lines("my_slow", "main", "recovered", since=mark)
     assert len(recovered) == 1, recovered
     assert_no_secret(exporter, db, response.text)
 
@@ -375,13 +372,15 @@ def test_unix_socket_module(exporter: ProbingExporter) -> None:
     assert names.MYSQL_GLOBAL_STATUS_THREADS_CONNECTED in values
 
 
-def test_tls_verified_against_the_ca(exporter: ProbingExporter, db: MariaDB) -> None:
+def test_tls_verified_against_the_ca(
+    exporter: ProbingExporter, db: MariaDB, outages: Outages
+) -> None:
     assert one(exporter.values("main", "my_tls"), names.MYSQL_UP) == 1
     assert one(exporter.values("main", "my_tls_plain"), names.MYSQL_UP) == 0  # REQUIRE SSL
     assert one(exporter.values("main", "my_tls_wrong_ca"), names.MYSQL_UP) == 0
-    (plain,) = down_lines(exporter, "my_tls_plain", "main")
+    (plain,) = outages.lines("my_tls_plain", "main", "is down")
     assert f"1045 Access denied for user '{TLS_USER}'" in plain
-    (wrong_ca,) = down_lines(exporter, "my_tls_wrong_ca", "main")
+    (wrong_ca,) = outages.lines("my_tls_wrong_ca", "main", "is down")
     assert "CERTIFICATE_VERIFY_FAILED" in wrong_ca
     assert_no_secret(exporter, db)
 

@@ -20,11 +20,11 @@ from exporters.names import postgres as names
 from exporters.secrets import SecretRef
 from tests.harness.exposition import family_shapes, promtool_problems
 from tests.harness.outage import (
+    Outages,
     exporter_ahead_of_other_load,
     lines_since,
     log_mark,
     timed_probe,
-    up_again,
 )
 from tests.harness.postgres import Postgres, running_postgres
 from tests.harness.postgres_exporter import running_postgres_exporter
@@ -96,6 +96,11 @@ def exporter(pg: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     # answers are timed against pg_slow's 1.5 s: the exporter runs ahead of the host's load
     with exporter_ahead_of_other_load(workdir, modules, targets, "pg") as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def outages(exporter: ProbingExporter) -> Outages:
+    return Outages(exporter, "postgres", names.PG_UP, MODULE_TIMEOUT)
 
 
 def assert_no_secret(exporter: ProbingExporter, pg: Postgres, *texts: str) -> None:
@@ -357,14 +362,15 @@ def test_one_round_of_queries_per_probe_and_per_interval(
 # --- failures: each answers 200 fast, logs once, leaks no secret ------------------------------
 
 
-def test_server_down_is_up_0_fast_and_logged_once(exporter: ProbingExporter, pg: Postgres) -> None:
+def test_server_down_is_up_0_fast_and_logged_once(
+    exporter: ProbingExporter, pg: Postgres, outages: Outages
+) -> None:
     for _ in range(3):
         response, elapsed = exporter.probe("down")
         assert response.status_code == 200
         assert elapsed < MODULE_TIMEOUT
         assert parse(response.text) == {names.PG_UP: {frozenset(): 0.0}}
-    lines = [line for line in exporter.log().splitlines()
-             if "module pg target down is down" in line]
+    lines = outages.lines("pg", "down", "is down")
     assert len(lines) == 1, lines
     assert "Connection refused" in lines[0]
     assert_no_secret(exporter, pg, response.text)
@@ -449,10 +455,10 @@ def test_slow_server_cancels_queries_at_the_deadline(
 
 
 def test_frozen_backend_is_cut_off_by_the_prober_itself(
-    exporter: ProbingExporter, pg: Postgres
+    exporter: ProbingExporter, pg: Postgres, outages: Outages
 ) -> None:
     assert one(exporter.values("main", "pg_frozen"), names.PG_UP) == 1  # connection kept
-    mark = log_mark(exporter)
+    mark = outages.mark()
     with pg.connect() as connection:
         row = connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE usename = %s", (FROZEN,)
@@ -467,14 +473,12 @@ def test_frozen_backend_is_cut_off_by_the_prober_itself(
         assert one(parse(response.text), names.PG_UP) == 0
         # the probe itself gives up (not only the runner): its failure line is logged while
         # the backend is still frozen
-        wait_until(lambda: any("module pg_frozen target main is down" in line
-                               for line in lines_since(exporter, mark)), 3,
+        wait_until(lambda: bool(outages.lines("pg_frozen", "main", "is down", since=mark)), 3,
                    "the prober to give up on the frozen backend")
     finally:
         os.kill(backend, signal.SIGCONT)
-    up_again(exporter, "main", "pg_frozen", names.PG_UP)  # a new connection
-    assert any("module pg_frozen target main recovered" in line
-               for line in lines_since(exporter, mark))
+    outages.up_again("main", "pg_frozen")  # a new connection
+    assert outages.lines("pg_frozen", "main", "recovered", since=mark)
 
 
 def test_kept_connections_are_capped_per_module(

@@ -29,16 +29,6 @@ def exporter_ahead_of_other_load(
         yield running
 
 
-def up_again(exporter: ProbingExporter, target: str, module: str, up_metric: str) -> None:
-    """Probe until the target is up 1: a thawed server catches up at its own pace.
-
-    On a loaded host its first answers can miss a 1-1.5 s module timeout; those probes are
-    still down, so they log nothing new and the one `recovered` line stays one.
-    """
-    wait_until(lambda: one(exporter.values(target, module), up_metric) == 1, 30,
-               f"module {module} target {target} to be up again")
-
-
 def timed_probe(
     exporter: ProbingExporter, target: str, module: str | None = None,
     scrape_timeout: float | None = None,
@@ -90,8 +80,13 @@ class Outages:
         assert one(self.exporter.values(target, module), self.up_metric) == 1
 
     def up_again(self, target: str, module: str) -> None:
-        """Probe a thawed target until it is up 1 (see `up_again`)."""
-        up_again(self.exporter, target, module, self.up_metric)
+        """Probe until the target is up 1: a thawed server catches up at its own pace.
+
+        On a loaded host its first answers can miss a 1-1.5 s module timeout; those probes are
+        still down, so they log nothing new and the one `recovered` line stays one.
+        """
+        wait_until(lambda: one(self.exporter.values(target, module), self.up_metric) == 1, 30,
+                   f"module {module} target {target} to be up again")
 
     def down_at_start_killed_and_restarted(
         self, server: Restartable, target: str, module: str
