@@ -37,6 +37,17 @@ def job(name: str = "web") -> Job:
     return Job(Target(name, "http://x", "eu-west", 15.0), module, 15.0)
 
 
+def page_job() -> Job:
+    """Return a scheduled browser target, `page`, loaded every minute."""
+    return Job(Target("page", "http://x", "eu-west", 60.0),
+               Module("browser", "browser", 10.0, 0.0, False), 60.0)
+
+
+def layout_shift(score: float) -> Metric:
+    """Return the browser prober's CLS gauge with this score."""
+    return GaugeMetricFamily(bw.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT, "cls", value=score)
+
+
 def collected(scheduler: Scheduler) -> dict[str, dict[frozenset[tuple[str, str]], float]]:
     values: dict[str, dict[frozenset[tuple[str, str]], float]] = {}
     for family in scheduler.collect():
@@ -66,11 +77,8 @@ def test_results_become_histograms_counters_and_last_result_gauges() -> None:
 
 def test_browser_timings_become_phase_histograms_of_scheduled_browser_targets() -> None:
     scheduler = Scheduler(ProbeRunner({}, {}))
-    browser = Job(Target("page", "http://x", "eu-west", 60.0),
-                  Module("browser", "browser", 10.0, 0.0, False), 60.0)
     lcp = GaugeMetricFamily(bw.PROBE_BROWSER_LARGEST_CONTENTFUL_PAINT_SECONDS, "lcp", value=1.3)
-    cls = GaugeMetricFamily(bw.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT, "cls", value=0.2)
-    scheduler.record(browser, [*families(1, {}), lcp, cls], 1.6)
+    scheduler.record(page_job(), [*families(1, {}), lcp, layout_shift(0.2)], 1.6)
     counts = collected(scheduler)[names.PERFSIGHT_PROBE_PHASE_DURATION_SECONDS + "_count"]
     labels = {"target": "page", "module": "browser", "prober": "browser", "location": "eu-west"}
     assert set(counts) == {frozenset({**labels, "phase": "largest_contentful_paint"}.items())}
@@ -93,14 +101,11 @@ def exported_series(scheduler: Scheduler) -> int:
 
 
 def test_the_series_cap_counts_exported_series_and_drops_what_does_not_fit() -> None:
-    browser = Job(Target("page", "http://x", "eu-west", 60.0),
-                  Module("browser", "browser", 10.0, 0.0, False), 60.0)
-    cls = GaugeMetricFamily(bw.PROBE_BROWSER_CUMULATIVE_LAYOUT_SHIFT, "cls", value=0.2)
     page = Scheduler(ProbeRunner({}, {}))
-    page.record(browser, [*families(1, {}), cls], 1.6)
+    page.record(page_job(), [*families(1, {}), layout_shift(0.2)], 1.6)
     # the score's histogram is counted too: room for the target's own series only drops it
     capped = Scheduler(ProbeRunner({}, {}), SchedulerSettings(max_series=exported_series(page) - 1))
-    capped.record(browser, [*families(1, {}), cls], 1.6)
+    capped.record(page_job(), [*families(1, {}), layout_shift(0.2)], 1.6)
     assert exported_series(capped) == exported_series(page) - 11
     uncapped = Scheduler(ProbeRunner({}, {}))
     uncapped.record(job("a"), families(1, {"connect": 0.001, "tls": 0.002}), 0.01)
